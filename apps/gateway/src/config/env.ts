@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * Process settings. This is the only module that reads `process.env`; everything else receives the frozen result.
+ * Each key says why it exists.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+export const envSchema = z.object({
+  /** Where the gateway listens. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  /** Embedded PostgreSQL (PGlite) data directory, used when DATABASE_URL is not set. */
+  ARBITER_DATA_DIR: z.string().default('./.arbiter'),
+  /** A real PostgreSQL 15+ (with pgvector) for deployments with several replicas. */
+  DATABASE_URL: optionalString,
+  /** Redis for limits and caches shared across replicas; the embedded default keeps them in memory. */
+  REDIS_URL: optionalString,
+  /** The platform super-admin key; until tenancy exists it is the only key the gateway accepts. */
+  ARBITER_MASTER_KEY: optionalString,
+  /** The declarative configuration file; `arbiter.yaml` in the working directory is read when present. */
+  ARBITER_CONFIG: optionalString,
+  /** Largest request body accepted (bytes); larger bodies get 413 before any parsing. */
+  ARBITER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** pino log level; `silent` in tests. */
+  ARBITER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Conventional provider credentials and endpoints, read under the names their own SDKs use. */
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+});
+
+export type Env = Readonly<z.infer<typeof envSchema>>;
+
+/** Provider credentials keyed by variable name, so that config-declared providers can name their own variable. */
+export type SecretLookup = (variableName: string) => string | undefined;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const details = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid environment: ${details}`);
+  }
+  return Object.freeze(result.data);
+}
+
+/** Reads one named variable (a provider key declared in arbiter.yaml as `api_key_env`). */
+export function createSecretLookup(source: NodeJS.ProcessEnv = process.env): SecretLookup {
+  const snapshot = Object.freeze({ ...source });
+  return (variableName) => {
+    const value = snapshot[variableName];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+}

@@ -1,0 +1,125 @@
+import {
+  chatCompletionResponseSchema,
+  embeddingResponseSchema,
+  providerQuirksSchema,
+  type ProviderQuirks,
+} from '@arbiter/shared';
+import { createStatusError, headerValue, readJsonBody, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
+import type {
+  CallContext,
+  ChatCall,
+  ChatResult,
+  ChatStream,
+  EmbeddingCall,
+  EmbeddingResult,
+  ProviderAdapter,
+  UpstreamMetadata,
+} from '../shared/provider-adapter.js';
+import { createUsage } from '../shared/provider-adapter.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+import { parseOpenAIError } from './map-openai-error.js';
+import { transformOpenAIStream } from './openai-stream.js';
+
+export interface OpenAIAdapterOptions {
+  id: string;
+  kind: 'openai' | 'openai-compatible';
+  /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** The variable the key is read from, named in the error when it is missing. */
+  apiKeyVariable: string | null;
+  headers?: Record<string, string>;
+  quirks?: ProviderQuirks;
+  timeoutMs: number;
+  http: HttpClient;
+}
+
+/** OpenAI and every server that speaks its chat-completions protocol. */
+export class OpenAIAdapter implements ProviderAdapter {
+  readonly specificationVersion = 'v1';
+  readonly id: string;
+  readonly kind: 'openai' | 'openai-compatible';
+  private readonly quirks: ProviderQuirks;
+  private readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly options: OpenAIAdapterOptions) {
+    this.id = options.id;
+    this.kind = options.kind;
+    this.quirks = options.quirks ?? providerQuirksSchema.parse({});
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.headers = { 'content-type': 'application/json', accept: 'application/json', ...options.headers };
+    if (options.apiKey !== undefined) this.headers.authorization = `Bearer ${options.apiKey}`;
+  }
+
+  missingCredential(): string | null {
+    // OpenAI itself needs a key; local OpenAI-compatible servers usually do not, unless config names a variable.
+    if (this.options.apiKey !== undefined) return null;
+    return this.options.apiKeyVariable;
+  }
+
+  async createChatCompletion(call: ChatCall): Promise<ChatResult> {
+    const converted = convertToOpenAIRequest(call.request, {
+      upstreamModel: call.upstreamModel,
+      stream: false,
+      kind: this.kind,
+      quirks: this.quirks,
+    });
+    const response = await this.post('/chat/completions', converted.body, call);
+    const body = await readJsonBody(this.id, response, chatCompletionResponseSchema, call.signal);
+    return {
+      body,
+      usage: body.usage === undefined ? null : convertOpenAIUsage(body.usage),
+      finishReason: body.choices[0]?.finish_reason ?? null,
+      warnings: converted.warnings,
+      upstream: this.metadata(response, body.model),
+    };
+  }
+
+  async streamChatCompletion(call: ChatCall): Promise<ChatStream> {
+    const converted = convertToOpenAIRequest(call.request, {
+      upstreamModel: call.upstreamModel,
+      stream: true,
+      kind: this.kind,
+      quirks: this.quirks,
+    });
+    const response = await this.post('/chat/completions', converted.body, call, 'text/event-stream');
+    const parts = transformOpenAIStream(this.id, response, call.signal);
+    return {
+      warnings: converted.warnings,
+      upstream: this.metadata(response, null),
+      [Symbol.asyncIterator]: () => parts,
+    };
+  }
+
+  async createEmbeddings(call: EmbeddingCall): Promise<EmbeddingResult> {
+    const body = { ...call.request, model: call.upstreamModel };
+    const response = await this.post('/embeddings', body, call);
+    const parsed = await readJsonBody(this.id, response, embeddingResponseSchema, call.signal);
+    return {
+      body: parsed,
+      usage: createUsage({ total: parsed.usage.prompt_tokens }, { total: 0 }),
+      warnings: [],
+      upstream: this.metadata(response, parsed.model),
+    };
+  }
+
+  private async post(path: string, body: unknown, call: CallContext, accept?: string): Promise<UpstreamResponse> {
+    const headers = accept === undefined ? this.headers : { ...this.headers, accept };
+    const response = await this.options.http.send({
+      provider: this.id,
+      url: new URL(this.baseUrl + path),
+      headers,
+      body: JSON.stringify(body),
+      signal: call.signal,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (response.status >= 300) throw await createStatusError(this.id, response, call.signal, parseOpenAIError);
+    return response;
+  }
+
+  private metadata(response: UpstreamResponse, model: string | null): UpstreamMetadata {
+    return { status: response.status, requestId: headerValue(response.headers, 'x-request-id'), model };
+  }
+}

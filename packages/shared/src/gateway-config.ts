@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The declarative gateway configuration (`arbiter.yaml`). The admin API will edit the same shapes at run time,
+ * which is why the schema lives in the shared contracts package.
+ */
+
+/** Prices in USD per one million tokens; `per_1k` variants are accepted and converted when the config is read. */
+export const modelPriceSchema = z.object({
+  input_per_1m: z.number().nonnegative(),
+  output_per_1m: z.number().nonnegative(),
+  cached_input_per_1m: z.number().nonnegative().optional(),
+  cache_write_per_1m: z.number().nonnegative().optional(),
+  /** Price of reasoning tokens where a provider bills them differently from text output. */
+  reasoning_per_1m: z.number().nonnegative().optional(),
+});
+export type ModelPrice = z.infer<typeof modelPriceSchema>;
+
+const per1kPriceSchema = z.object({
+  input_per_1k: z.number().nonnegative(),
+  output_per_1k: z.number().nonnegative(),
+  cached_input_per_1k: z.number().nonnegative().optional(),
+  cache_write_per_1k: z.number().nonnegative().optional(),
+  reasoning_per_1k: z.number().nonnegative().optional(),
+});
+
+/** Accepts per-1M or per-1K prices and always yields per-1M. */
+export const priceInputSchema = z.union([modelPriceSchema, per1kPriceSchema.transform(convertPer1kPrice)]);
+
+function convertPer1kPrice(price: z.infer<typeof per1kPriceSchema>): ModelPrice {
+  const scale = (value: number | undefined): number | undefined => (value === undefined ? undefined : value * 1000);
+  return {
+    input_per_1m: price.input_per_1k * 1000,
+    output_per_1m: price.output_per_1k * 1000,
+    cached_input_per_1m: scale(price.cached_input_per_1k),
+    cache_write_per_1m: scale(price.cache_write_per_1k),
+    reasoning_per_1m: scale(price.reasoning_per_1k),
+  };
+}
+
+export const providerKindSchema = z.enum(['openai', 'anthropic', 'openai-compatible']);
+export type ProviderKind = z.infer<typeof providerKindSchema>;
+
+/** Behaviour differences of OpenAI-compatible servers, so that none of them needs code. */
+export const providerQuirksSchema = z.object({
+  /** The server understands `stream_options.include_usage` (vLLM, llama.cpp, Ollama ≥0.5 do; some do not). */
+  stream_usage: z.boolean().default(true),
+  /** The server rejects `max_completion_tokens` and wants `max_tokens`. */
+  max_tokens_field: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
+  /** The server does not implement `response_format: json_schema`; the gateway downgrades it to `json_object`. */
+  json_schema: z.boolean().default(true),
+  /** Parameters the server rejects: dropped with a warning instead of sending them. */
+  unsupported_params: z.array(z.string()).default([]),
+});
+export type ProviderQuirks = z.infer<typeof providerQuirksSchema>;
+
+export const providerConfigSchema = z.object({
+  kind: providerKindSchema,
+  base_url: z.url().optional(),
+  /** Name of the environment variable that holds the key (never the key itself in a file). */
+  api_key_env: z.string().optional(),
+  /** Extra headers sent with every upstream request. */
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout_ms: z.number().int().positive().default(600_000),
+  connections: z.number().int().positive().default(128),
+  quirks: providerQuirksSchema.default(providerQuirksSchema.parse({})),
+});
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+export const modelEndpointSchema = z.enum(['chat', 'embeddings']);
+
+export const modelConfigSchema = z.object({
+  /** The id clients send (bare); `<provider>/<id>` always works too. */
+  id: z.string().min(1),
+  provider: z.string().min(1),
+  /** The name the upstream knows the model by, when it differs from `id`. */
+  upstream_model: z.string().optional(),
+  endpoints: z.array(modelEndpointSchema).default(['chat']),
+  price: priceInputSchema.optional(),
+  context_window: z.number().int().positive().optional(),
+});
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export const gatewayConfigSchema = z.object({
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerConfigSchema).default({}),
+  models: z.array(modelConfigSchema).default([]),
+  /** Price overrides keyed by `<provider>/<model>` or a bare model id. */
+  prices: z.record(z.string(), priceInputSchema).default({}),
+  usage: z
+    .object({
+      /** Keep prompt and response text in usage records. */
+      record_content: z.boolean().default(true),
+      flush_interval_ms: z.number().int().positive().default(1000),
+      max_batch: z.number().int().positive().default(500),
+    })
+    .default({ record_content: true, flush_interval_ms: 1000, max_batch: 500 }),
+});
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

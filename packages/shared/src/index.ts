@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './openai-chat.js';
+export * from './usage.js';
+export * from './gateway-config.js';
