@@ -39,7 +39,7 @@ export async function* transformOpenAIStream(
     }
     const chunk = event as ChatCompletionChunk;
     if (chunk.usage != null) {
-      yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage) };
+      yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage), wire: chunk.usage };
     }
     if (chunk.choices.length > 0) {
       if (chunk.usage !== undefined) {

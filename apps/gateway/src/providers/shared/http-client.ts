@@ -142,12 +142,7 @@ export async function createStatusError(
   parseError: (json: unknown) => ProviderErrorDetails | null,
 ): Promise<UpstreamError> {
   const text = await readBodyText(provider, response, signal).catch(() => '');
-  let details: ProviderErrorDetails | null = null;
-  try {
-    details = parseError(JSON.parse(text));
-  } catch {
-    details = null; // not JSON: fall back to the raw text below
-  }
+  const details = parseErrorBody(text, parseError);
   const message = details?.message ?? (text.trim().slice(0, 500) || `HTTP ${response.status}`);
   return new UpstreamError('upstream_error', {
     provider,
@@ -158,6 +153,17 @@ export async function createStatusError(
     param: details?.param ?? null,
     retryAfterSeconds: parseRetryAfter(response.headers['retry-after']),
   });
+}
+
+/** Null when the body is not JSON or not the provider's error shape: the caller falls back to the raw text. */
+function parseErrorBody(text: string, parseError: (json: unknown) => ProviderErrorDetails | null): ProviderErrorDetails | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return parseError(json);
 }
 
 export function headerValue(headers: UpstreamResponse['headers'], name: string): string | null {

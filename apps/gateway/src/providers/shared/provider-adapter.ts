@@ -6,6 +6,7 @@ import type {
   EmbeddingResponse,
   FinishReason,
   NormalizedUsage,
+  OpenAIUsage,
 } from '@arbiter/shared';
 
 /**
@@ -63,8 +64,11 @@ export interface ChatResult {
 export type ChatStreamPart =
   /** A chunk to forward to the client, in OpenAI format, without `usage` (the gateway adds it when asked). */
   | { type: 'chunk'; chunk: ChatCompletionChunk }
-  /** Usage as the upstream reported it; may arrive once, at the end. */
-  | { type: 'usage'; usage: NormalizedUsage };
+  /**
+   * Usage as the upstream reported it; may arrive once, at the end. `wire` is the upstream's own OpenAI-shaped usage
+   * object when it sent one (kept so that clients see every detail field), otherwise the gateway derives it.
+   */
+  | { type: 'usage'; usage: NormalizedUsage; wire?: OpenAIUsage };
 
 export interface ChatStream extends AsyncIterable<ChatStreamPart> {
   warnings: string[];

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { GatewayConfig } from '@arbiter/shared';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ModelCatalog } from './catalog/model-catalog.js';
+import type { Env, SecretLookup } from './config/env.js';
+import type { Database } from './db/database.js';
+import { Authenticator, type Principal } from './pipeline/authenticate.js';
+import { loadShippedCatalog } from './pricing/price-catalog.js';
+import { createProviderRegistry } from './providers/provider-registry.js';
+import { HttpClient } from './providers/shared/http-client.js';
+import { registerErrorHandling } from './routes/error-handler.js';
+import { inferenceRoutes } from './routes/inference-routes.js';
+import { opsRoutes, type ReadinessProbe } from './routes/ops-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
+import { UsageRecorder } from './usage/usage-recorder.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export interface AppOptions {
+  env: Env;
+  config: GatewayConfig;
+  database: Database;
+  secrets: SecretLookup;
+  probes?: ReadinessProbe[];
+}
+
+export interface App {
+  app: FastifyInstance;
+  recorder: UsageRecorder;
+  catalog: ModelCatalog;
+}
+
+/**
+ * Builds the gateway as one Fastify application: production and tests build exactly the same thing. Closing the
+ * app closes upstream pools and flushes usage records.
+ */
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { env, config, database } = options;
+  const app = Fastify({
+    logger: env.ARBITER_LOG_LEVEL === 'silent' ? false : { level: env.ARBITER_LOG_LEVEL },
+    // The usage record is the request log; a log line per request would cost more than the whole pipeline.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: env.ARBITER_MAX_BODY_BYTES,
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  const http = new HttpClient();
+  const providers = createProviderRegistry(env, config, options.secrets, http);
+  const catalog = new ModelCatalog(providers, loadShippedCatalog(), config);
+  const recorder = new UsageRecorder(database, {
+    flushIntervalMs: config.usage.flush_interval_ms,
+    maxBatch: config.usage.max_batch,
+    spoolDir: `${env.ARBITER_DATA_DIR}/spool`,
+    logger: app.log,
+  });
+  recorder.start();
+  const authenticator = new Authenticator(env.ARBITER_MASTER_KEY);
+
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await http.close();
+    await recorder.stop();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Arbiter AI gateway', version: '0.1.0', description: 'OpenAI-compatible AI gateway' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(opsRoutes, { database, probes: options.probes ?? [] });
+
+  // Everything below needs a key.
+  await app.register(async (authenticated) => {
+    authenticated.addHook('onRequest', async (request) => {
+      request.principal = authenticator.authenticate(request.headers);
+    });
+    await authenticated.register(inferenceRoutes, {
+      services: { catalog, recorder },
+      catalog,
+      recordContent: config.usage.record_content,
+    });
+    await authenticated.register(usageRoutes, { database });
+  });
+
+  return { app, recorder, catalog };
+}

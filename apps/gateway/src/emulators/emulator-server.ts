@@ -1,0 +1,255 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { SseEvent } from './fixture-store.js';
+
+/**
+ * The HTTP plumbing shared by the provider emulators: request recording, fault injection and writing prepared
+ * responses (JSON bodies and SSE scripts serialized once at start). Provider files only decide what to answer.
+ */
+
+export const emulatorFaultSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('status'),
+    status: z.number().int().min(400).max(599),
+    retryAfter: z.number().nonnegative().optional(),
+  }),
+  z.object({ kind: z.literal('latency'), ms: z.number().nonnegative() }),
+  z.object({ kind: z.literal('chunk-delay'), ms: z.number().nonnegative() }),
+  z.object({ kind: z.literal('cut-stream'), afterEvents: z.number().int().nonnegative() }),
+  z.object({ kind: z.literal('reset') }),
+  z.object({ kind: z.literal('malformed') }),
+  z.object({ kind: z.literal('hang') }),
+]);
+export type EmulatorFault = z.infer<typeof emulatorFaultSchema>;
+
+/** Per-request fault switch, JSON-encoded (e.g. `{"kind":"status","status":429,"retryAfter":2}`). */
+export const faultHeaderName = 'x-emulator-fault';
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  /** Query string including `?`, or `''`. */
+  readonly query: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed JSON body; the raw text when it is not JSON; `undefined` when empty. */
+  readonly body: unknown;
+}
+
+export interface EmulatorHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  setFault(fault: EmulatorFault | null): void;
+  close(): Promise<void>;
+}
+
+/** An SSE response serialized once: one buffer per event, the whole stream, and a truncated (invalid JSON) event. */
+export interface SseScript {
+  readonly events: readonly Buffer[];
+  readonly whole: Buffer;
+  readonly malformedEvent: Buffer;
+}
+
+export type PreparedResponse =
+  | { readonly kind: 'json'; readonly status: number; readonly headers: Record<string, string>; readonly body: Buffer }
+  | { readonly kind: 'sse'; readonly headers: Record<string, string>; readonly script: SseScript };
+
+export interface EmulatorRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawBody: Buffer;
+}
+
+export interface EmulatorServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Appended to `http://host:port` to form the handle's `url`. */
+  readonly basePath: string;
+  readonly fast: boolean;
+  readonly record: boolean;
+  readonly fault: EmulatorFault | null;
+  handle(request: EmulatorRequest): PreparedResponse;
+  renderStatusFault(status: number, retryAfter: number | undefined): PreparedResponse;
+  renderInvalidFault(message: string): PreparedResponse;
+}
+
+function encodeEvent(event: SseEvent): string {
+  return event.event === undefined ? `data: ${event.data}\n\n` : `event: ${event.event}\ndata: ${event.data}\n\n`;
+}
+
+export function buildSseScript(events: readonly SseEvent[]): SseScript {
+  const encoded = events.map((event) => Buffer.from(encodeEvent(event)));
+  // A payload cut in half is what a broken proxy or truncating upstream produces: invalid JSON on a `data:` line.
+  const sample = events.find((event) => event.data.startsWith('{')) ?? { data: '{"' };
+  const truncated = { ...sample, data: sample.data.slice(0, Math.max(2, Math.floor(sample.data.length / 2))) };
+  return { events: encoded, whole: Buffer.concat(encoded), malformedEvent: Buffer.from(encodeEvent(truncated)) };
+}
+
+export function jsonResponse(status: number, headers: Record<string, string>, body: unknown, indent?: number): PreparedResponse {
+  return { kind: 'json', status, headers, body: Buffer.from(JSON.stringify(body, null, indent)) };
+}
+
+function parseBody(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+type FaultResolution = { readonly fault: EmulatorFault | null } | { readonly invalid: string };
+
+function resolveFault(header: string | string[] | undefined, fallback: EmulatorFault | null): FaultResolution {
+  if (header === undefined) return { fault: fallback };
+  const text = Array.isArray(header) ? header.join(',') : header;
+  try {
+    const parsed = emulatorFaultSchema.safeParse(JSON.parse(text));
+    return parsed.success ? { fault: parsed.data } : { invalid: `Invalid ${faultHeaderName}: ${parsed.error.message}` };
+  } catch {
+    return { invalid: `Invalid ${faultHeaderName}: not JSON` };
+  }
+}
+
+/** Ends the TCP connection after flushing what was written, so the client sees a body that stops mid-way. */
+function cutConnection(response: ServerResponse): void {
+  const socket = response.socket;
+  if (!socket) return;
+  socket.once('finish', () => socket.destroy());
+  socket.end();
+}
+
+export async function startEmulatorServer(options: EmulatorServerOptions): Promise<EmulatorHandle> {
+  const requests: RecordedRequest[] = [];
+  let currentFault = options.fault;
+  let closed = false;
+  const timers = new Map<NodeJS.Timeout, () => void>();
+
+  /** Resolves `true` after `ms`, or `false` as soon as the emulator closes. */
+  const sleep = (ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve(!closed);
+      }, ms);
+      timers.set(timer, () => resolve(false));
+    });
+
+  const writeSse = async (response: ServerResponse, prepared: PreparedResponse & { kind: 'sse' }, fault: EmulatorFault | null) => {
+    const { script } = prepared;
+    response.writeHead(200, prepared.headers);
+    if (fault === null && options.fast) {
+      response.end(script.whole);
+      return;
+    }
+    const events = fault?.kind === 'malformed' ? [script.events[0], script.malformedEvent, ...script.events.slice(1)] : script.events;
+    const limit = fault?.kind === 'cut-stream' ? Math.min(fault.afterEvents, events.length) : events.length;
+    if (limit === 0) response.flushHeaders();
+    for (let index = 0; index < limit; index += 1) {
+      if (index > 0) {
+        // Separate writes a tick apart, so clients meet events split across TCP reads as they do in production.
+        const alive = fault?.kind === 'chunk-delay' ? await sleep(fault.ms) : await new Promise<boolean>((resolve) => setImmediate(() => resolve(!closed)));
+        if (!alive || response.destroyed) return;
+      }
+      const event = events[index];
+      if (event) response.write(event);
+    }
+    if (fault?.kind === 'cut-stream') cutConnection(response);
+    else response.end();
+  };
+
+  const writeResponse = async (response: ServerResponse, prepared: PreparedResponse, fault: EmulatorFault | null) => {
+    if (prepared.kind === 'sse') {
+      await writeSse(response, prepared, fault);
+      return;
+    }
+    if (fault?.kind === 'cut-stream') {
+      response.writeHead(prepared.status, { ...prepared.headers, 'content-length': String(prepared.body.length) });
+      response.write(prepared.body.subarray(0, Math.floor(prepared.body.length / 2)));
+      cutConnection(response);
+      return;
+    }
+    const body = fault?.kind === 'malformed' ? prepared.body.subarray(0, Math.floor(prepared.body.length / 2)) : prepared.body;
+    response.writeHead(prepared.status, { ...prepared.headers, 'content-length': String(body.length) });
+    response.end(body);
+  };
+
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const rawBody = await readBody(request);
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const method = request.method ?? 'GET';
+    if (options.record) {
+      requests.push({ method, path, query: queryStart === -1 ? '' : url.slice(queryStart), headers: request.headers, body: parseBody(rawBody) });
+    }
+    const resolution = resolveFault(request.headers[faultHeaderName], currentFault);
+    if ('invalid' in resolution) {
+      await writeResponse(response, options.renderInvalidFault(resolution.invalid), null);
+      return;
+    }
+    const { fault } = resolution;
+    if (fault?.kind === 'reset') {
+      request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'hang') return; // answered never; close() destroys the connection
+    if (fault?.kind === 'latency' && (!(await sleep(fault.ms)) || response.destroyed)) return;
+    if (fault?.kind === 'status') {
+      await writeResponse(response, options.renderStatusFault(fault.status, fault.retryAfter), null);
+      return;
+    }
+    await writeResponse(response, options.handle({ method, path, headers: request.headers, rawBody }), fault);
+  };
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      // An emulator bug must be loud in the test that hit it, not a hanging request.
+      console.error('emulator request failed', error);
+      response.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host}:${port}${options.basePath}`,
+    port,
+    requests,
+    setFault(fault) {
+      currentFault = fault === null ? null : emulatorFaultSchema.parse(fault);
+    },
+    close() {
+      closed = true;
+      for (const [timer, cancel] of timers) {
+        clearTimeout(timer);
+        cancel();
+      }
+      timers.clear();
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}

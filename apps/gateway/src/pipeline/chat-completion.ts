@@ -1,0 +1,231 @@
+import {
+  GatewayError,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatCompletionResponse,
+  type NormalizedUsage,
+  type OpenAIUsage,
+} from '@arbiter/shared';
+import type { ModelCatalog, ResolvedModel } from '../catalog/model-catalog.js';
+import { convertToOpenAIUsage } from '../providers/openai/convert-openai-usage.js';
+import { formatDataEvent } from '../providers/shared/sse.js';
+import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
+import { estimateUsage } from './estimate-usage.js';
+import { meter, priceWarnings } from './meter.js';
+
+export interface PipelineServices {
+  catalog: ModelCatalog;
+  recorder: UsageRecorder;
+}
+
+/** What the route puts in the response headers. */
+export interface ResponseMeta {
+  provider: string;
+  model: string;
+  costUsd: string | null;
+  warnings: string[];
+}
+
+/** The streaming side of the HTTP response, so that the pipeline needs no web framework. */
+export interface StreamSink {
+  /** True once the status line and headers went out: errors can then only be reported inside the stream. */
+  readonly opened: boolean;
+  open(meta: ResponseMeta): void;
+  /** Resolves when the client can take more (backpressure). */
+  write(text: string): Promise<void>;
+  end(): void;
+}
+
+export async function createChatCompletion(
+  services: PipelineServices,
+  context: RequestContext,
+  request: ChatCompletionRequest,
+  signal: AbortSignal,
+): Promise<{ body: ChatCompletionResponse; meta: ResponseMeta }> {
+  let model: ResolvedModel | null = null;
+  try {
+    model = services.catalog.resolve(request.model, 'chat');
+    assertProviderReady(model);
+    const result = await model.provider.createChatCompletion({
+      request,
+      upstreamModel: model.upstreamModel,
+      requestId: context.requestId,
+      signal,
+    });
+    const text = responseText(result.body);
+    const metered = meter(model, result.usage ?? estimateUsage(request, text), result.usage === null);
+    const warnings = [...result.warnings, ...metered.warnings];
+    record(services, context, request, {
+      model,
+      status: 'success',
+      httpStatus: 200,
+      usage: metered.usage,
+      estimated: metered.estimated,
+      cost: metered.cost,
+      warnings,
+      responseText: text,
+    });
+    return {
+      body: result.body,
+      meta: { provider: model.provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
+    };
+  } catch (error) {
+    recordFailure(services, context, request, model, error, signal, null, '');
+    throw error;
+  }
+}
+
+/**
+ * Streams a chat completion. Errors before the upstream accepted the request are thrown (the route answers with a
+ * JSON error and the right status); after the first byte, an error ends the stream with an error event.
+ */
+export async function streamChatCompletion(
+  services: PipelineServices,
+  context: RequestContext,
+  request: ChatCompletionRequest,
+  sink: StreamSink,
+  signal: AbortSignal,
+): Promise<void> {
+  let model: ResolvedModel | null = null;
+  let usage: NormalizedUsage | null = null;
+  let wireUsage: OpenAIUsage | undefined;
+  let text = '';
+  let ttftMs: number | null = null;
+  let lastChunk: ChatCompletionChunk | null = null;
+  let warnings: string[] = [];
+  try {
+    model = services.catalog.resolve(request.model, 'chat');
+    assertProviderReady(model);
+    const stream = await model.provider.streamChatCompletion({
+      request,
+      upstreamModel: model.upstreamModel,
+      requestId: context.requestId,
+      signal,
+    });
+    warnings = [...stream.warnings, ...priceWarnings(model)];
+    sink.open({ provider: model.provider.id, model: model.upstreamModel, costUsd: null, warnings });
+    for await (const part of stream) {
+      if (part.type === 'usage') {
+        usage = part.usage;
+        wireUsage = part.wire;
+        continue;
+      }
+      ttftMs ??= performance.now() - context.startedMs;
+      lastChunk = part.chunk;
+      text += chunkText(part.chunk);
+      await sink.write(formatDataEvent(part.chunk));
+    }
+    if (request.stream_options?.include_usage === true) {
+      const finalUsage = usage ?? estimateUsage(request, text);
+      await sink.write(formatDataEvent(createUsageChunk(lastChunk, model.upstreamModel, wireUsage ?? convertToOpenAIUsage(finalUsage))));
+    }
+    await sink.write('data: [DONE]\n\n');
+    sink.end();
+    const metered = meter(model, usage ?? estimateUsage(request, text), usage === null);
+    record(services, context, request, {
+      model,
+      status: 'success',
+      httpStatus: 200,
+      usage: metered.usage,
+      estimated: metered.estimated,
+      cost: metered.cost,
+      warnings: [...warnings, ...metered.warnings.filter((warning) => !warnings.includes(warning))],
+      ttftMs,
+      responseText: text,
+      stream: true,
+    });
+  } catch (error) {
+    recordFailure(services, context, request, model, error, signal, usage, text, ttftMs, true, warnings);
+    if (!sink.opened) throw error;
+    if (!isClientAbort(error, signal)) {
+      const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
+      await sink.write(formatDataEvent(failure.toEnvelope())).catch(() => undefined);
+    }
+    sink.end();
+  }
+}
+
+function createUsageChunk(last: ChatCompletionChunk | null, model: string, usage: OpenAIUsage): ChatCompletionChunk {
+  return {
+    id: last?.id ?? 'chatcmpl-arbiter',
+    object: 'chat.completion.chunk',
+    created: last?.created ?? Math.floor(Date.now() / 1000),
+    model: last?.model ?? model,
+    choices: [],
+    usage,
+  };
+}
+
+function chunkText(chunk: ChatCompletionChunk): string {
+  let text = '';
+  for (const choice of chunk.choices) {
+    const delta = choice.delta;
+    if (typeof delta.content === 'string') text += delta.content;
+    if (typeof delta.reasoning_content === 'string') text += delta.reasoning_content;
+    if (delta.tool_calls !== undefined) {
+      for (const call of delta.tool_calls) text += (call.function?.name ?? '') + (call.function?.arguments ?? '');
+    }
+  }
+  return text;
+}
+
+function responseText(body: ChatCompletionResponse): string {
+  const message = body.choices[0]?.message;
+  if (message === undefined) return '';
+  let text = message.content ?? '';
+  if (message.reasoning_content) text = `${message.reasoning_content}\n${text}`;
+  if (message.tool_calls !== undefined && message.tool_calls.length > 0) {
+    text += (text === '' ? '' : '\n') + JSON.stringify(message.tool_calls.map((call) => call.function));
+  }
+  return text;
+}
+
+function record(
+  services: PipelineServices,
+  context: RequestContext,
+  request: ChatCompletionRequest,
+  outcome: Omit<UsageOutcome, 'requestedModel' | 'stream' | 'prompt'> & { stream?: boolean },
+): void {
+  services.recorder.record(
+    buildUsageRow(
+      context,
+      { ...outcome, requestedModel: request.model, stream: outcome.stream ?? false, prompt: request.messages },
+      performance.now(),
+    ),
+  );
+}
+
+function recordFailure(
+  services: PipelineServices,
+  context: RequestContext,
+  request: ChatCompletionRequest,
+  model: ResolvedModel | null,
+  error: unknown,
+  signal: AbortSignal,
+  usage: NormalizedUsage | null,
+  text: string,
+  ttftMs: number | null = null,
+  stream = false,
+  warnings: string[] = [],
+): void {
+  const aborted = isClientAbort(error, signal);
+  const details = describeError(error);
+  // A request that reached the upstream may have cost something: meter what we know (or can count) so far.
+  const reachedUpstream = model !== null && (usage !== null || text !== '' || aborted);
+  const metered = reachedUpstream && model !== null ? meter(model, usage ?? estimateUsage(request, text), usage === null) : null;
+  record(services, context, request, {
+    model,
+    status: aborted ? 'aborted' : 'error',
+    httpStatus: aborted ? 499 : details.status,
+    error: aborted ? { code: 'client_closed_request', message: 'the client closed the connection' } : details,
+    usage: metered?.usage ?? null,
+    estimated: metered?.estimated ?? false,
+    cost: metered?.cost ?? null,
+    warnings: [...warnings, ...(metered?.warnings ?? [])],
+    ttftMs,
+    responseText: text === '' ? null : text,
+    stream,
+  });
+}

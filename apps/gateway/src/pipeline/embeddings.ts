@@ -1,0 +1,76 @@
+import { GatewayError, type EmbeddingRequest, type EmbeddingResponse } from '@arbiter/shared';
+import type { ResolvedModel } from '../catalog/model-catalog.js';
+import { buildUsageRow, type RequestContext } from '../usage/build-usage-row.js';
+import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
+import type { PipelineServices, ResponseMeta } from './chat-completion.js';
+import { estimateEmbeddingUsage } from './estimate-usage.js';
+import { meter } from './meter.js';
+
+export async function createEmbeddings(
+  services: PipelineServices,
+  context: RequestContext,
+  request: EmbeddingRequest,
+  signal: AbortSignal,
+): Promise<{ body: EmbeddingResponse; meta: ResponseMeta }> {
+  let model: ResolvedModel | null = null;
+  try {
+    model = services.catalog.resolve(request.model, 'embeddings');
+    assertProviderReady(model);
+    const provider = model.provider;
+    if (provider.createEmbeddings === undefined) {
+      throw new GatewayError('method_not_supported', {
+        message: `The provider '${provider.id}' does not offer embeddings.`,
+        param: 'model',
+      });
+    }
+    const result = await provider.createEmbeddings({ request, upstreamModel: model.upstreamModel, requestId: context.requestId, signal });
+    const metered = meter(model, result.usage ?? estimateEmbeddingUsage(request.input), result.usage === null);
+    const warnings = [...result.warnings, ...metered.warnings];
+    services.recorder.record(
+      buildUsageRow(
+        context,
+        {
+          model,
+          requestedModel: request.model,
+          stream: false,
+          status: 'success',
+          httpStatus: 200,
+          usage: metered.usage,
+          estimated: metered.estimated,
+          cost: metered.cost,
+          warnings,
+          prompt: request.input,
+          responseText: null,
+        },
+        performance.now(),
+      ),
+    );
+    return {
+      body: result.body,
+      meta: { provider: provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
+    };
+  } catch (error) {
+    const aborted = isClientAbort(error, signal);
+    const details = describeError(error);
+    services.recorder.record(
+      buildUsageRow(
+        context,
+        {
+          model,
+          requestedModel: request.model,
+          stream: false,
+          status: aborted ? 'aborted' : 'error',
+          httpStatus: aborted ? 499 : details.status,
+          error: aborted ? { code: 'client_closed_request', message: 'the client closed the connection' } : details,
+          usage: null,
+          estimated: false,
+          cost: null,
+          warnings: [],
+          prompt: request.input,
+        },
+        performance.now(),
+      ),
+    );
+    throw error;
+  }
+}

@@ -1,0 +1,113 @@
+import { chatCompletionRequestSchema, embeddingRequestSchema, modelListSchema, type ModelList } from '@arbiter/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ModelCatalog } from '../catalog/model-catalog.js';
+import { createChatCompletion, streamChatCompletion, type PipelineServices, type StreamSink } from '../pipeline/chat-completion.js';
+import { createEmbeddings } from '../pipeline/embeddings.js';
+import type { RequestContext } from '../usage/build-usage-row.js';
+import { createMetaHeaders } from './response-meta.js';
+
+export interface InferenceRouteOptions {
+  services: PipelineServices;
+  catalog: ModelCatalog;
+  recordContent: boolean;
+}
+
+/** OpenAI-compatible inference routes, under `/v1` and the seeds' `/api/v1` spelling. */
+export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = async (app, options) => {
+  const { services, catalog, recordContent } = options;
+
+  for (const prefix of ['/v1', '/api/v1']) {
+    app.post(
+      `${prefix}/chat/completions`,
+      { schema: { body: chatCompletionRequestSchema, tags: ['inference'], summary: 'Create a chat completion (OpenAI format)' } },
+      async (request, reply) => {
+        const context = createContext(request, 'chat.completions', recordContent);
+        const signal = abortOnClientClose(reply);
+        if (request.body.stream === true) {
+          await streamChatCompletion(services, context, request.body, createSseSink(request, reply), signal);
+          return reply;
+        }
+        const { body, meta } = await createChatCompletion(services, context, request.body, signal);
+        return reply.headers(createMetaHeaders(meta)).send(body);
+      },
+    );
+
+    app.post(
+      `${prefix}/embeddings`,
+      { schema: { body: embeddingRequestSchema, tags: ['inference'], summary: 'Create embeddings (OpenAI format)' } },
+      async (request, reply) => {
+        const context = createContext(request, 'embeddings', recordContent);
+        const { body, meta } = await createEmbeddings(services, context, request.body, abortOnClientClose(reply));
+        return reply.headers(createMetaHeaders(meta)).send(body);
+      },
+    );
+
+    app.get(
+      `${prefix}/models`,
+      { schema: { response: { 200: modelListSchema }, tags: ['inference'], summary: 'List the models this gateway serves' } },
+      async (): Promise<ModelList> => ({
+        object: 'list',
+        data: catalog.list().map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.provider })),
+      }),
+    );
+  }
+};
+
+function createContext(request: FastifyRequest, endpoint: RequestContext['endpoint'], recordContent: boolean): RequestContext {
+  return {
+    requestId: request.id,
+    principal: request.principal,
+    endpoint,
+    startedAt: new Date(),
+    startedMs: performance.now(),
+    recordContent,
+  };
+}
+
+/** The upstream call is cancelled when the client goes away before the response is complete. */
+function abortOnClientClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
+  });
+  return controller.signal;
+}
+
+/** Writes SSE straight to the socket once the upstream has accepted the request. */
+function createSseSink(request: FastifyRequest, reply: FastifyReply): StreamSink {
+  const raw = reply.raw;
+  let opened = false;
+  return {
+    get opened() {
+      return opened;
+    },
+    open(meta) {
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': request.id,
+        ...createMetaHeaders(meta),
+      });
+      opened = true;
+    },
+    write(text) {
+      if (raw.destroyed) return Promise.resolve();
+      if (raw.write(text)) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        raw.once('drain', done);
+        raw.once('close', done);
+      });
+    },
+    end() {
+      if (!raw.writableEnded) raw.end();
+    },
+  };
+}
