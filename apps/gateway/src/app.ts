@@ -58,6 +58,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // curl sends `-d` bodies as form data and some clients omit the content type: every body is read as JSON.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   const http = new HttpClient();
   const providers = createProviderRegistry(env, config, options.secrets, http);

@@ -5,7 +5,6 @@
 export const errorCodes = {
   invalid_json: { status: 400, type: 'invalid_request_error', retryable: false, message: 'The request body is not valid JSON.' },
   invalid_request: { status: 400, type: 'invalid_request_error', retryable: false, message: 'The request is invalid.' },
-  unsupported_media_type: { status: 415, type: 'invalid_request_error', retryable: false, message: 'The request body must be application/json.' },
   body_too_large: { status: 413, type: 'invalid_request_error', retryable: false, message: 'The request body is too large.' },
   missing_api_key: { status: 401, type: 'authentication_error', retryable: false, message: 'No API key was provided. Send it as "Authorization: Bearer <key>".' },
   invalid_api_key: { status: 401, type: 'authentication_error', retryable: false, message: 'The API key is not valid.' },

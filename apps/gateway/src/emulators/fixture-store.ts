@@ -25,7 +25,12 @@ const openAIChatCompletionSchema = z.looseObject({
   id: z.string(),
   object: z.literal('chat.completion'),
   model: z.string(),
-  choices: z.array(z.looseObject({ finish_reason: z.string().nullable() })),
+  choices: z.array(
+    z.looseObject({
+      finish_reason: z.string().nullable(),
+      message: z.looseObject({ role: z.string(), content: z.string().nullable() }),
+    }),
+  ),
   usage: openAIUsageSchema,
 });
 export type OpenAIChatCompletion = z.infer<typeof openAIChatCompletionSchema>;

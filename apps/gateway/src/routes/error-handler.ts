@@ -40,8 +40,6 @@ export function toGatewayError(error: unknown): GatewayError {
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatewayError('body_too_large', { cause: error });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new GatewayError('unsupported_media_type', { cause: error });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError('invalid_json', { message: 'The request body is empty; a JSON object is required.', cause: error });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -20,7 +20,8 @@ export interface ConvertedAnthropicResponse {
 /**
  * Anthropic message → OpenAI chat completion with one choice. Text blocks are joined (citations split one answer
  * into several), thinking becomes `reasoning_content`, tool_use blocks become `tool_calls`. In `json_schema` mode the
- * answer tool's input is the content, and any text around it is left out so that the content parses as JSON.
+ * answer tool's input is the content and text is left out, so that the content parses as JSON (with a forced tool
+ * Anthropic sends no text anyway; the stream, which cannot wait for the tool, does the same).
  */
 export function convertAnthropicResponse(message: AnthropicMessage, options: AnthropicResponseOptions): ConvertedAnthropicResponse {
   const texts: string[] = [];
@@ -51,7 +52,8 @@ export function convertAnthropicResponse(message: AnthropicMessage, options: Ant
 
   const usage = convertAnthropicUsage(message.usage);
   const finishReason = resolveFinishReason(message.stop_reason, answer !== null, toolCalls.length > 0);
-  const content = answer ?? (texts.length > 0 ? texts.join('') : null);
+  const text = texts.length > 0 ? texts.join('') : null;
+  const content = options.responseToolName === null ? text : answer;
   const body: ChatCompletionResponse = {
     id: message.id,
     object: 'chat.completion',
