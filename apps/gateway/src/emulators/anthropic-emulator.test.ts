@@ -1,11 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicEmulator } from './anthropic-emulator.js';
 import type { EmulatorFault, EmulatorHandle } from './emulator-server.js';
-import { loadFixtureStore } from './fixture-store.js';
+import { defaultFixtureDirectory, loadFixtureStore } from './fixture-store.js';
 
 const fixtures = loadFixtureStore().anthropic;
-const base = { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hello!' }] };
+// The SDK warns on the console for deprecated model ids, so requests name a current one; the recordings keep theirs.
+const base = { model: 'claude-opus-4-8', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hello!' }] };
 const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const, properties: {} } }];
 
 let emulator: EmulatorHandle;
@@ -78,6 +80,12 @@ describe('Anthropic emulator: messages', () => {
     expect(text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe(true);
   });
 
+  it('sends a recorded raw SSE stream byte for byte', async () => {
+    const recorded = await readFile(new URL('anthropic/tool_use_response.txt', defaultFixtureDirectory), 'utf8');
+    const response = await post('/v1/messages', { 'x-api-key': 'sk-ant-emulator', 'anthropic-version': '2023-06-01' }, { ...base, tools, stream: true });
+    expect(await response.text()).toBe(recorded);
+  });
+
   it('counts tokens', async () => {
     const result = await client.messages.countTokens({ model: base.model, messages: base.messages });
     expect(result.input_tokens).toBeGreaterThan(0);
@@ -148,9 +156,10 @@ describe('Anthropic emulator: stream faults', () => {
     );
   });
 
-  it('records requests including the beta query string', async () => {
+  it('records requests, query string apart', async () => {
     const before = emulator.requests.length;
-    await client.beta.messages.create(base);
+    await post('/v1/messages?beta=true', { 'x-api-key': 'sk-ant-emulator', 'anthropic-version': '2023-06-01' }, base);
     expect(emulator.requests[before]).toMatchObject({ method: 'POST', path: '/v1/messages', query: '?beta=true', body: base });
+    expect(emulator.requests[before]?.headers['x-api-key']).toBe('sk-ant-emulator');
   });
 });

@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorFault, EmulatorHandle } from './emulator-server.js';
-import { loadFixtureStore } from './fixture-store.js';
+import { defaultFixtureDirectory, loadFixtureStore } from './fixture-store.js';
 import { startOpenAIEmulator } from './openai-emulator.js';
 
 const fixtures = loadFixtureStore().openai;
@@ -71,6 +72,17 @@ describe('OpenAI emulator: chat completions', () => {
     expect(text.startsWith('data: {"id":"chatcmpl-')).toBe(true);
     expect(text.endsWith('\n\ndata: [DONE]\n\n')).toBe(true);
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(fixtures.chatToolCallStream.chunks.length + 1);
+  });
+
+  it('sends the recorded chunks byte for byte in SSE framing', async () => {
+    const recorded = await readFile(new URL('openai/openai-text.chunks.txt', defaultFixtureDirectory), 'utf8');
+    const response = await fetch(`${emulator.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-emulator', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4.1-nano', messages, stream: true, stream_options: { include_usage: true } }),
+    });
+    const expected = recorded.split('\n').filter(Boolean).map((line) => `data: ${line}\n\n`).join('');
+    expect(await response.text()).toBe(`${expected}data: [DONE]\n\n`);
   });
 
   it('returns the recorded tool call when the request has tools', async () => {
