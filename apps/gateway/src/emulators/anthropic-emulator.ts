@@ -26,7 +26,7 @@ export interface AnthropicEmulatorOptions {
   readonly fast?: boolean;
   readonly record?: boolean;
   readonly fault?: EmulatorFault | null;
-  /** Model ids answered with the recorded 404 `not_found_error`. Default: ids containing `nonexistent`/`does-not-exist`. */
+  /** Model ids answered with the recorded 404 `not_found_error`. Default: ids with `nonexistent`/`does-not-exist`. */
   readonly unknownModelPattern?: RegExp;
   readonly fixtures?: FixtureStore;
 }
@@ -51,7 +51,9 @@ const statusErrors: Record<number, { type: string; message: string }> = {
   429: {
     type: 'rate_limit_error',
     message:
-      'This request would exceed the rate limit for your organization of 30,000 input tokens per minute. For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later.',
+      'This request would exceed the rate limit for your organization of 30,000 input tokens per minute. ' +
+      'For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for ' +
+      'current usage. Please reduce the prompt length or the maximum tokens requested, or try again later.',
   },
   500: { type: 'api_error', message: 'Internal server error' },
   529: { type: 'overloaded_error', message: 'Overloaded' },
@@ -98,7 +100,11 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
     body: Buffer.from(JSON.stringify(recording.body)),
     headers: { ...fixtures.headers, ...recording.headers, 'content-type': 'application/json' },
   });
-  const bodies = { text: serialize(fixtures.text), toolUse: serialize(fixtures.toolUse), promptCache: serialize(fixtures.promptCache) };
+  const bodies = {
+    text: serialize(fixtures.text),
+    toolUse: serialize(fixtures.toolUse),
+    promptCache: serialize(fixtures.promptCache),
+  };
   const streams = {
     text: { script: buildSseScript(fixtures.textStream.events), headers: fixtures.textStream.headers },
     toolUse: { script: buildSseScript(fixtures.toolUseStream.events), headers: fixtures.toolUseStream.headers },
@@ -124,7 +130,8 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
   };
   const modelNotFound = (model: string): PreparedResponse => {
     const recorded = fixtures.modelNotFound.body.error;
-    return error(fixtures.modelNotFound.status, recorded.type, recorded.message.replace('claude-does-not-exist', model));
+    const message = recorded.message.replace('claude-does-not-exist', model);
+    return error(fixtures.modelNotFound.status, recorded.type, message);
   };
 
   const authenticate = (request: EmulatorRequest): PreparedResponse | undefined => {
@@ -132,23 +139,26 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
     const key = Array.isArray(header) ? header[0] : header;
     if (!key) return error(401, 'authentication_error', 'x-api-key header is required');
     if (key !== apiKey) return error(401, 'authentication_error', 'invalid x-api-key');
-    if (!request.headers['anthropic-version']) return error(400, 'invalid_request_error', 'anthropic-version: header is required');
-    return undefined;
+    if (request.headers['anthropic-version']) return undefined;
+    return error(400, 'invalid_request_error', 'anthropic-version: header is required');
   };
 
-  type Parsed = { readonly ok: true; readonly request: MessagesRequest } | { readonly ok: false; readonly response: PreparedResponse };
+  type Parsed =
+    | { readonly ok: true; readonly request: MessagesRequest }
+    | { readonly ok: false; readonly response: PreparedResponse };
   const parseRequest = (raw: Buffer, required: readonly ('model' | 'messages' | 'max_tokens')[]): Parsed => {
     const fail = (response: PreparedResponse): Parsed => ({ ok: false, response });
     let value: unknown;
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch {
-      return fail(error(400, 'invalid_request_error', 'There was an error parsing the body of your request. Please check that it is valid JSON.'));
+      return fail(error(400, 'invalid_request_error', 'There was an error parsing the body of your request.'));
     }
     const parsed = messagesRequestSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return fail(error(400, 'invalid_request_error', `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`));
+      const message = `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`;
+      return fail(error(400, 'invalid_request_error', message));
     }
     const absent = required.find((field) => parsed.data[field] === undefined);
     if (absent) return fail(error(400, 'invalid_request_error', `${absent}: Field required`));
@@ -161,7 +171,7 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
     if (!parsed.ok) return parsed.response;
     const { request } = parsed;
     const hasTools = (request.tools?.length ?? 0) > 0;
-    const thinking = request.thinking !== null && request.thinking !== undefined && request.thinking.type !== 'disabled';
+    const thinking = (request.thinking?.type ?? 'disabled') !== 'disabled';
     const requestId = nextRequestId();
     if (request.stream) {
       // No streamed prompt-cache recording exists: a cached streaming request gets the plain text stream.
@@ -169,14 +179,16 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
       return { kind: 'sse', headers: headersFor(stream.headers, requestId), script: stream.script };
     }
     // No non-streamed thinking recording exists: a thinking request without `stream` gets the plain text body.
-    const prepared = hasTools ? bodies.toolUse : containsKey(request, 'cache_control') ? bodies.promptCache : bodies.text;
+    const cached = containsKey(request, 'cache_control');
+    const prepared = hasTools ? bodies.toolUse : cached ? bodies.promptCache : bodies.text;
     return { kind: 'json', status: 200, headers: headersFor(prepared.headers, requestId), body: prepared.body };
   };
 
   const countTokens = (raw: Buffer): PreparedResponse => {
     const parsed = parseRequest(raw, ['model', 'messages']);
     if (!parsed.ok) return parsed.response;
-    return jsonResponse(200, headersFor(jsonHeaders, nextRequestId()), { input_tokens: estimateInputTokens(parsed.request) });
+    const body = { input_tokens: estimateInputTokens(parsed.request) };
+    return jsonResponse(200, headersFor(jsonHeaders, nextRequestId()), body);
   };
 
   const handle = (request: EmulatorRequest): PreparedResponse => {

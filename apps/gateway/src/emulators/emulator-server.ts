@@ -88,7 +88,12 @@ export function buildSseScript(events: readonly SseEvent[]): SseScript {
   return { events: encoded, whole: Buffer.concat(encoded), malformedEvent: Buffer.from(encodeEvent(truncated)) };
 }
 
-export function jsonResponse(status: number, headers: Record<string, string>, body: unknown, indent?: number): PreparedResponse {
+export function jsonResponse(
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+  indent?: number,
+): PreparedResponse {
   return { kind: 'json', status, headers, body: Buffer.from(JSON.stringify(body, null, indent)) };
 }
 
@@ -148,20 +153,26 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       timers.set(timer, () => resolve(false));
     });
 
-  const writeSse = async (response: ServerResponse, prepared: PreparedResponse & { kind: 'sse' }, fault: EmulatorFault | null) => {
+  const nextTick = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(!closed)));
+
+  type SseResponse = PreparedResponse & { kind: 'sse' };
+  const writeSse = async (response: ServerResponse, prepared: SseResponse, fault: EmulatorFault | null) => {
     const { script } = prepared;
     response.writeHead(200, prepared.headers);
     if (fault === null && options.fast) {
       response.end(script.whole);
       return;
     }
-    const events = fault?.kind === 'malformed' ? [script.events[0], script.malformedEvent, ...script.events.slice(1)] : script.events;
+    const events =
+      fault?.kind === 'malformed'
+        ? [script.events[0], script.malformedEvent, ...script.events.slice(1)]
+        : script.events;
     const limit = fault?.kind === 'cut-stream' ? Math.min(fault.afterEvents, events.length) : events.length;
     if (limit === 0) response.flushHeaders();
     for (let index = 0; index < limit; index += 1) {
       if (index > 0) {
         // Separate writes a tick apart, so clients meet events split across TCP reads as they do in production.
-        const alive = fault?.kind === 'chunk-delay' ? await sleep(fault.ms) : await new Promise<boolean>((resolve) => setImmediate(() => resolve(!closed)));
+        const alive = fault?.kind === 'chunk-delay' ? await sleep(fault.ms) : await nextTick();
         if (!alive || response.destroyed) return;
       }
       const event = events[index];
@@ -182,7 +193,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       cutConnection(response);
       return;
     }
-    const body = fault?.kind === 'malformed' ? prepared.body.subarray(0, Math.floor(prepared.body.length / 2)) : prepared.body;
+    const half = prepared.body.subarray(0, Math.floor(prepared.body.length / 2));
+    const body = fault?.kind === 'malformed' ? half : prepared.body;
     response.writeHead(prepared.status, { ...prepared.headers, 'content-length': String(body.length) });
     response.end(body);
   };
@@ -194,7 +206,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     const path = queryStart === -1 ? url : url.slice(0, queryStart);
     const method = request.method ?? 'GET';
     if (options.record) {
-      requests.push({ method, path, query: queryStart === -1 ? '' : url.slice(queryStart), headers: request.headers, body: parseBody(rawBody) });
+      const query = queryStart === -1 ? '' : url.slice(queryStart);
+      requests.push({ method, path, query, headers: request.headers, body: parseBody(rawBody) });
     }
     const resolution = resolveFault(request.headers[faultHeaderName], currentFault);
     if ('invalid' in resolution) {

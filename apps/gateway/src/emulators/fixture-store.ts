@@ -24,6 +24,7 @@ export type OpenAIUsage = z.infer<typeof openAIUsageSchema>;
 const openAIChatCompletionSchema = z.looseObject({
   id: z.string(),
   object: z.literal('chat.completion'),
+  created: z.number(),
   model: z.string(),
   choices: z.array(
     z.looseObject({
@@ -51,7 +52,12 @@ const openAIEmbeddingListSchema = z.looseObject({
 export type OpenAIEmbeddingList = z.infer<typeof openAIEmbeddingListSchema>;
 
 const openAIErrorSchema = z.object({
-  error: z.looseObject({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+  error: z.looseObject({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string().nullable(),
+  }),
 });
 export type OpenAIErrorBody = z.infer<typeof openAIErrorSchema>;
 
@@ -97,7 +103,9 @@ const cassetteSchema = z.object({
 });
 type CassetteInteraction = z.infer<typeof cassetteSchema>['interactions'][number];
 
-const nockRecordingSchema = z.array(z.looseObject({ status: z.number(), rawHeaders: z.record(z.string(), z.string()) }));
+const nockRecordingSchema = z.array(
+  z.looseObject({ status: z.number(), rawHeaders: z.record(z.string(), z.string()) }),
+);
 
 /** One server-sent event as it travels on the wire; `data` is the exact payload text after `data: `. */
 export interface SseEvent {
@@ -120,6 +128,8 @@ export interface OpenAIStreamRecording {
   /** The `choices: []` + usage chunk the API sends only with `stream_options.include_usage: true`. */
   readonly usageChunk: string;
   readonly usage: OpenAIUsage;
+  /** The upstream snapshot name the chunks carry. */
+  readonly model: string;
   /** Concatenated `delta.content` of all chunks: the text a client should reassemble. */
   readonly text: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -162,7 +172,9 @@ export interface FixtureStore {
 // Transport headers that the emulator's own HTTP stack sets (or that vcrpy recorded alongside re-encoded bodies).
 const transportHeaders = new Set(['connection', 'content-length', 'transfer-encoding', 'date', 'content-encoding']);
 
-function cleanHeaders(headers: Readonly<Record<string, string | readonly string[]>> | undefined): Record<string, string> {
+type RecordedHeaders = Readonly<Record<string, string | readonly string[]>>;
+
+function cleanHeaders(headers: RecordedHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const key = name.toLowerCase();
@@ -182,7 +194,8 @@ export function parseSseText(text: string): SseEvent[] {
       if (line.startsWith('event:')) event = line.slice(6).replace(/^ /, '');
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
-    if (data.length > 0) events.push(event === undefined ? { data: data.join('\n') } : { event, data: data.join('\n') });
+    if (data.length === 0) continue;
+    events.push(event === undefined ? { data: data.join('\n') } : { event, data: data.join('\n') });
   }
   return events;
 }
@@ -198,19 +211,30 @@ function createLoader(directory: URL) {
   return { readText, readJson, readCassette };
 }
 
-function buildOpenAIStream(source: string, payloads: readonly string[], headers: Record<string, string>): OpenAIStreamRecording {
+function buildOpenAIStream(
+  source: string,
+  payloads: readonly string[],
+  headers: Record<string, string>,
+): OpenAIStreamRecording {
   const chunks = payloads.filter((payload) => payload !== '[DONE]');
   const usageChunk = chunks.at(-1);
-  const usage = usageChunk === undefined ? undefined : openAIChunkSchema.parse(JSON.parse(usageChunk)).usage;
-  if (usageChunk === undefined || !usage) throw new Error(`Fixture ${source} does not end with a usage chunk`);
+  const last = usageChunk === undefined ? undefined : openAIChunkSchema.parse(JSON.parse(usageChunk));
+  if (usageChunk === undefined || !last?.usage) throw new Error(`Fixture ${source} does not end with a usage chunk`);
   const body = chunks.slice(0, -1);
   const text = body
-    .map((payload) => openAIChunkSchema.parse(JSON.parse(payload)).choices.map((choice) => choice.delta.content ?? '').join(''))
+    .flatMap((payload) => openAIChunkSchema.parse(JSON.parse(payload)).choices)
+    .map((choice) => choice.delta.content ?? '')
     .join('');
-  return { source, chunks: body, usageChunk, usage, text, headers };
+  return { source, chunks: body, usageChunk, usage: last.usage, model: last.model, text, headers };
 }
 
-function buildAnthropicStream(source: string, events: readonly SseEvent[], headers: Record<string, string>): AnthropicStreamRecording {
+const textDeltaSchema = z.object({ delta: z.looseObject({ type: z.string(), text: z.string().optional() }) });
+
+function buildAnthropicStream(
+  source: string,
+  events: readonly SseEvent[],
+  headers: Record<string, string>,
+): AnthropicStreamRecording {
   let text = '';
   let usage: AnthropicUsage | undefined;
   for (const { data } of events) {
@@ -223,7 +247,7 @@ function buildAnthropicStream(source: string, events: readonly SseEvent[], heade
       if (!usage) throw new Error(`Fixture ${source} has message_delta before message_start`);
       usage = { ...usage, ...Object.fromEntries(Object.entries(delta).filter(([, value]) => value != null)) };
     } else if (type === 'content_block_delta') {
-      const delta = z.object({ delta: z.looseObject({ type: z.string(), text: z.string().optional() }) }).parse(payload).delta;
+      const { delta } = textDeltaSchema.parse(payload);
       if (delta.type === 'text_delta') text += delta.text ?? '';
     }
   }

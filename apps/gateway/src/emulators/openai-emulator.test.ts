@@ -8,7 +8,9 @@ import { startOpenAIEmulator } from './openai-emulator.js';
 
 const fixtures = loadFixtureStore().openai;
 const messages = [{ role: 'user' as const, content: 'Invent a holiday' }];
-const tools = [{ type: 'function' as const, function: { name: 'get_capital', parameters: { type: 'object', properties: {} } } }];
+const tools = [
+  { type: 'function' as const, function: { name: 'get_capital', parameters: { type: 'object', properties: {} } } },
+];
 
 let emulator: EmulatorHandle;
 let client: OpenAI;
@@ -23,14 +25,21 @@ afterEach(() => emulator.setFault(null));
 
 const withFault = (fault: EmulatorFault) => ({ headers: { 'x-emulator-fault': JSON.stringify(fault) } });
 
-async function collect(params: Omit<ChatCompletionCreateParamsStreaming, 'stream'>, fault?: EmulatorFault): Promise<ChatCompletionChunk[]> {
-  const stream = await client.chat.completions.create({ ...params, stream: true }, fault ? withFault(fault) : undefined);
+const caught = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(() => undefined, (error: unknown) => error);
+
+type StreamParams = Omit<ChatCompletionCreateParamsStreaming, 'stream'>;
+
+async function collect(params: StreamParams, fault?: EmulatorFault, target = client): Promise<ChatCompletionChunk[]> {
+  const options = fault ? withFault(fault) : undefined;
+  const stream = await target.chat.completions.create({ ...params, stream: true }, options);
   const chunks: ChatCompletionChunk[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return chunks;
 }
 
-const textOf = (chunks: readonly ChatCompletionChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+const textOf = (chunks: readonly ChatCompletionChunk[]) =>
+  chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
 
 describe('OpenAI emulator: chat completions', () => {
   it('answers a plain request with the recorded body, usage and real-looking headers', async () => {
@@ -120,7 +129,11 @@ describe('OpenAI emulator: embeddings, models, errors', () => {
       item.embedding.forEach((value, position) => expect(value).toBeCloseTo(recorded[position] ?? Number.NaN, 6));
     });
     expect(result.usage).toEqual({ prompt_tokens: 12, total_tokens: 12 });
-    const floats = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'a', encoding_format: 'float' });
+    const floats = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'a',
+      encoding_format: 'float',
+    });
     expect(floats.data[0]?.embedding).toEqual(fixtures.embedding.body.data[0]?.embedding);
   });
 
@@ -131,14 +144,14 @@ describe('OpenAI emulator: embeddings, models, errors', () => {
 
   it('rejects a wrong key with the real 401 body', async () => {
     const wrong = new OpenAI({ baseURL: emulator.url, apiKey: 'sk-wrong-key-123456', maxRetries: 0 });
-    const error = await wrong.models.list().catch((caught: unknown) => caught);
+    const error = await caught(wrong.models.list());
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
     expect(error).toMatchObject({ status: 401, code: 'invalid_api_key', type: 'invalid_request_error' });
     expect((error as Error).message).toMatch(/Incorrect API key provided: sk-\*+3456\. You can find your API key/);
   });
 
   it('answers an unknown model with the recorded 404 model_not_found', async () => {
-    const error = await client.chat.completions.create({ model: 'nonexistent', messages }).catch((caught: unknown) => caught);
+    const error = await caught(client.chat.completions.create({ model: 'nonexistent', messages }));
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect(error).toMatchObject({ status: 404, code: 'model_not_found' });
     expect((error as Error).message).toContain('The model `nonexistent` does not exist');
@@ -148,16 +161,16 @@ describe('OpenAI emulator: embeddings, models, errors', () => {
     const before = emulator.requests.length;
     await client.chat.completions.create({ model: 'gpt-4o', messages });
     const recorded = emulator.requests[before];
-    expect(recorded).toMatchObject({ method: 'POST', path: '/v1/chat/completions', body: { model: 'gpt-4o', messages } });
+    const body = { model: 'gpt-4o', messages };
+    expect(recorded).toMatchObject({ method: 'POST', path: '/v1/chat/completions', query: '', body });
     expect(recorded?.headers.authorization).toBe('Bearer sk-emulator');
   });
 });
 
 describe('OpenAI emulator: faults', () => {
   it('answers a 429 with the rate_limit_exceeded body and retry-after', async () => {
-    const error = await client.chat.completions
-      .create({ model: 'gpt-4o', messages }, withFault({ kind: 'status', status: 429, retryAfter: 2 }))
-      .catch((caught: unknown) => caught);
+    const fault = withFault({ kind: 'status', status: 429, retryAfter: 2 });
+    const error = await caught(client.chat.completions.create({ model: 'gpt-4o', messages }, fault));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error).toMatchObject({ status: 429, type: 'tokens', code: 'rate_limit_exceeded' });
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('2');
@@ -165,7 +178,7 @@ describe('OpenAI emulator: faults', () => {
 
   it.each([500, 503])('answers %i with a server_error body (setFault)', async (status) => {
     emulator.setFault({ kind: 'status', status });
-    const error = await client.chat.completions.create({ model: 'gpt-4o', messages }).catch((caught: unknown) => caught);
+    const error = await caught(client.chat.completions.create({ model: 'gpt-4o', messages }));
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(error).toMatchObject({ status, type: 'server_error' });
   });
@@ -193,7 +206,10 @@ describe('OpenAI emulator: faults', () => {
   });
 
   it('cuts the stream after n events and the SDK iterator throws', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true }, withFault({ kind: 'cut-stream', afterEvents: 3 }));
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4.1-nano', messages, stream: true },
+      withFault({ kind: 'cut-stream', afterEvents: 3 }),
+    );
     const received: ChatCompletionChunk[] = [];
     await expect(
       (async () => {
@@ -204,24 +220,25 @@ describe('OpenAI emulator: faults', () => {
   });
 
   it('resets the connection before answering', async () => {
-    const error = await client.chat.completions.create({ model: 'gpt-4o', messages }, withFault({ kind: 'reset' })).catch((caught: unknown) => caught);
+    const reset = withFault({ kind: 'reset' });
+    const error = await caught(client.chat.completions.create({ model: 'gpt-4o', messages }, reset));
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
   });
 
   it('sends an invalid JSON body or SSE data line (malformed)', async () => {
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages }, withFault({ kind: 'malformed' }))).rejects.toThrow();
+    const malformed = withFault({ kind: 'malformed' });
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages }, malformed)).rejects.toThrow();
     await expect(collect({ model: 'gpt-4.1-nano', messages }, { kind: 'malformed' })).rejects.toThrow();
   });
 
   it('never answers (hang) until the client gives up', async () => {
-    const error = await client.chat.completions
-      .create({ model: 'gpt-4o', messages }, { ...withFault({ kind: 'hang' }), timeout: 200 })
-      .catch((caught: unknown) => caught);
+    const options = { ...withFault({ kind: 'hang' }), timeout: 200 };
+    const error = await caught(client.chat.completions.create({ model: 'gpt-4o', messages }, options));
     expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
   });
 
   it('rejects an invalid fault header with a 400', async () => {
-    const error = await client.models.list({ headers: { 'x-emulator-fault': '{"kind":"nope"}' } }).catch((caught: unknown) => caught);
+    const error = await caught(client.models.list({ headers: { 'x-emulator-fault': '{"kind":"nope"}' } }));
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
   });
 });
@@ -231,9 +248,8 @@ describe('OpenAI emulator: fast mode', () => {
     const fast = await startOpenAIEmulator({ fast: true });
     try {
       const fastClient = new OpenAI({ baseURL: fast.url, apiKey: 'sk-emulator', maxRetries: 0 });
-      const stream = await fastClient.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true, stream_options: { include_usage: true } });
-      const chunks: ChatCompletionChunk[] = [];
-      for await (const chunk of stream) chunks.push(chunk);
+      const params = { model: 'gpt-4.1-nano', messages, stream_options: { include_usage: true } };
+      const chunks = await collect(params, undefined, fastClient);
       expect(textOf(chunks)).toBe(fixtures.chatTextStream.text);
       expect(chunks.at(-1)?.usage?.completion_tokens).toBe(300);
       expect(fast.requests).toHaveLength(0);

@@ -1,0 +1,225 @@
+/**
+ * `npm run bench`: the gateway against a direct call to the same fake OpenAI upstream, interleaved in one run.
+ * Processes: the fake upstream and this load generator share CPU 0; the gateway (with its embedded database host)
+ * is pinned to CPU 1 when `taskset` exists, so its numbers are per core. Results go to stdout and BENCHMARKS.md.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { LoadGenerator, percentile, type Target } from './load-generator.js';
+import { childPids, cpuMicros, memory } from './process-stats.js';
+
+const MASTER_KEY = 'sk-bench-master';
+const quick = process.argv.includes('--quick');
+const sliceMs = quick ? 1000 : 2000;
+const slices = quick ? 1 : 3;
+const rates = [500, 1000, 2000];
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const dataDir = `${root}.bench/data`;
+
+const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
+const streamBody = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  stream_options: { include_usage: true },
+  messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }],
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startUpstream(): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(new URL('./upstream-process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const url = await new Promise<string>((resolve) => child.once('message', (message: { url: string }) => resolve(message.url)));
+  pin(child.pid, '0');
+  return { child, url };
+}
+
+function pin(pid: number | undefined, cpu: string): boolean {
+  if (pid === undefined || !existsSync('/usr/bin/taskset') || cpus().length < 2) return false;
+  const result = spawn('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+  return result.pid !== undefined;
+}
+
+async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildProcess; origin: string; pinned: boolean }> {
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  const useTaskset = existsSync('/usr/bin/taskset') && cpus().length >= 2;
+  const mainPath = fileURLToPath(new URL('../main.js', import.meta.url));
+  const env = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ARBITER_MASTER_KEY: MASTER_KEY,
+    ARBITER_DATA_DIR: dataDir,
+    ARBITER_LOG_LEVEL: 'warn',
+    OPENAI_API_KEY: 'sk-emulator',
+    OPENAI_BASE_URL: upstreamUrl,
+    ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
+  };
+  const child = useTaskset
+    ? spawn('taskset', ['-c', '1', process.execPath, mainPath], { env, stdio: 'inherit' })
+    : spawn(process.execPath, [mainPath], { env, stdio: 'inherit' });
+  const origin = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      const response = await fetch(`${origin}/ready`);
+      if (response.ok) return { child, origin, pinned: useTaskset };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the gateway did not become ready');
+}
+
+function targets(upstreamUrl: string, gatewayOrigin: string, body: string): { direct: Target; gateway: Target } {
+  const upstream = new URL(upstreamUrl);
+  return {
+    direct: {
+      name: 'direct',
+      origin: upstream.origin,
+      path: `${upstream.pathname.replace(/\/$/, '')}/chat/completions`,
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-emulator' },
+      body,
+    },
+    gateway: {
+      name: 'gateway',
+      origin: gatewayOrigin,
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
+      body,
+    },
+  };
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+async function main(): Promise<void> {
+  const upstream = await startUpstream();
+  const gateway = await startGatewayProcess(upstream.url);
+  const gatewayPid = useGatewayPid(gateway.child);
+  const load = new LoadGenerator();
+  const chat = targets(upstream.url, gateway.origin, chatBody);
+  const stream = targets(upstream.url, gateway.origin, streamBody);
+
+  // Warm up both paths (JIT, connection pools, the embedded database's first writes).
+  await load.closedLoop(chat.direct, 16, 1500);
+  await load.closedLoop(chat.gateway, 16, 3000);
+
+  const latency: Array<Record<string, number>> = [];
+  for (const rate of rates) {
+    const direct: number[] = [];
+    const through: number[] = [];
+    let errors = 0;
+    for (let slice = 0; slice < slices; slice++) {
+      const a = await load.openLoop(chat.direct, rate, sliceMs);
+      const b = await load.openLoop(chat.gateway, rate, sliceMs);
+      direct.push(...a.samples.map((sample) => sample.total));
+      through.push(...b.samples.map((sample) => sample.total));
+      errors += a.errors + b.errors;
+    }
+    const row = {
+      rate,
+      direct_p50: round(percentile(direct, 0.5), 3),
+      gateway_p50: round(percentile(through, 0.5), 3),
+      added_p50: round(percentile(through, 0.5) - percentile(direct, 0.5), 3),
+      direct_p99: round(percentile(direct, 0.99), 3),
+      gateway_p99: round(percentile(through, 0.99), 3),
+      added_p99: round(percentile(through, 0.99) - percentile(direct, 0.99), 3),
+      requests: direct.length + through.length,
+      errors,
+    };
+    latency.push(row);
+    console.log('open loop', row);
+  }
+
+  const ttftDirect: number[] = [];
+  const ttftGateway: number[] = [];
+  for (let slice = 0; slice < slices; slice++) {
+    ttftDirect.push(...(await load.openLoop(stream.direct, 200, sliceMs)).samples.map((sample) => sample.firstByte));
+    ttftGateway.push(...(await load.openLoop(stream.gateway, 200, sliceMs)).samples.map((sample) => sample.firstByte));
+  }
+  const ttft = {
+    direct_p50: round(percentile(ttftDirect, 0.5), 3),
+    gateway_p50: round(percentile(ttftGateway, 0.5), 3),
+    added_p50: round(percentile(ttftGateway, 0.5) - percentile(ttftDirect, 0.5), 3),
+    added_p99: round(percentile(ttftGateway, 0.99) - percentile(ttftDirect, 0.99), 3),
+  };
+  console.log('time to first streamed chunk', ttft);
+
+  const directMax = await load.closedLoop(chat.direct, 64, quick ? 2000 : 5000);
+  const cpuBefore = cpuMicros(gatewayPid);
+  const gatewayMax = await load.closedLoop(chat.gateway, 64, quick ? 2000 : 5000);
+  const cpuPerRequest = (cpuMicros(gatewayPid) - cpuBefore) / Math.max(1, gatewayMax.completed);
+  const throughput = {
+    direct_rps: Math.round(directMax.completed / directMax.seconds),
+    gateway_rps: Math.round(gatewayMax.completed / gatewayMax.seconds),
+    gateway_errors: gatewayMax.errors,
+    gateway_cpu_us_per_request: Math.round(cpuPerRequest),
+  };
+  console.log('max throughput (64 connections)', throughput);
+
+  const databasePid = childPids(gatewayPid)[0];
+  const rss = {
+    gateway: memory(gatewayPid),
+    embedded_database: databasePid === undefined ? null : memory(databasePid),
+  };
+  console.log('memory (MB)', rss);
+
+  await load.close();
+  gateway.child.kill('SIGTERM');
+  await new Promise((resolve) => gateway.child.once('exit', resolve));
+  upstream.child.disconnect();
+
+  writeResults({ latency, ttft, throughput, rss, pinned: gateway.pinned });
+}
+
+function useGatewayPid(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error('the gateway process has no pid');
+  return child.pid;
+}
+
+function writeResults(results: {
+  latency: Array<Record<string, number>>;
+  ttft: Record<string, number>;
+  throughput: Record<string, number>;
+  rss: { gateway: { rssMb: number; peakRssMb: number }; embedded_database: { rssMb: number; peakRssMb: number } | null };
+  pinned: boolean;
+}): void {
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const database = process.env.DATABASE_URL === undefined ? 'embedded PGlite (child process)' : 'PostgreSQL (DATABASE_URL)';
+  const lines = [
+    `Measured ${new Date().toISOString()} on ${machine}; gateway ${results.pinned ? 'pinned to one core (taskset -c 1)' : 'NOT pinned'}; database: ${database}${quick ? '; --quick run' : ''}.`,
+    '',
+    '| rate (req/s) | direct p50 | gateway p50 | added p50 | direct p99 | gateway p99 | added p99 | errors |',
+    '|---|---|---|---|---|---|---|---|',
+    ...results.latency.map((row) => `| ${row.rate} | ${row.direct_p50} ms | ${row.gateway_p50} ms | **${row.added_p50} ms** | ${row.direct_p99} ms | ${row.gateway_p99} ms | **${row.added_p99} ms** | ${row.errors} |`),
+    '',
+    `- Added time to first streamed chunk (200 req/s): p50 **${results.ttft.added_p50} ms**, p99 ${results.ttft.added_p99} ms.`,
+    `- Max throughput, 64 connections: gateway **${results.throughput.gateway_rps} req/s** (direct ${results.throughput.direct_rps} req/s), ${results.throughput.gateway_errors} errors.`,
+    `- Gateway CPU per request: **${results.throughput.gateway_cpu_us_per_request} µs**.`,
+    `- Gateway RSS: ${round(results.rss.gateway.rssMb, 1)} MB now, **${round(results.rss.gateway.peakRssMb, 1)} MB peak** (excluding the embedded database${results.rss.embedded_database === null ? '' : `, whose host process peaked at ${round(results.rss.embedded_database.peakRssMb, 1)} MB`}).`,
+  ];
+  const file = `${root}BENCHMARKS.md`;
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
+  const updated = current.includes(begin)
+    ? current.replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${lines.join('\n')}\n${end}`)
+    : `${current}\n${begin}\n${lines.join('\n')}\n${end}\n`;
+  writeFileSync(file, updated);
+  console.log(`\n${lines.join('\n')}\n\nWritten to BENCHMARKS.md`);
+}
+
+await main();
