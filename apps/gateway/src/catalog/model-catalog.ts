@@ -16,6 +16,7 @@ export interface ResolvedModel {
   /** Null when no price is known: the request is served and recorded with cost null and a warning, never $0. */
   price: PriceEntry | null;
   capabilities: ModelCapabilities | null;
+  maxOutputTokens: number | null;
   endpoints: readonly ModelEndpoint[];
 }
 
@@ -123,6 +124,7 @@ export class ModelCatalog {
       qualifiedName: `${provider.id}/${upstreamModel}`,
       price,
       capabilities: shipped?.capabilities ?? null,
+      maxOutputTokens: shipped?.maxOutputTokens ?? null,
       endpoints: shipped === undefined ? ['chat', 'embeddings'] : shipped.mode === 'embedding' ? ['embeddings'] : ['chat'],
     };
   }

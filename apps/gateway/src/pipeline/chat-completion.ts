@@ -43,7 +43,7 @@ export async function createChatCompletion(
   context: RequestContext,
   request: ChatCompletionRequest,
   signal: AbortSignal,
-): Promise<{ body: ChatCompletionResponse; meta: ResponseMeta }> {
+): Promise<{ body: ChatCompletionResponse | string; meta: ResponseMeta }> {
   let model: ResolvedModel | null = null;
   try {
     model = services.catalog.resolve(request.model, 'chat');
@@ -53,6 +53,7 @@ export async function createChatCompletion(
       upstreamModel: model.upstreamModel,
       requestId: context.requestId,
       signal,
+      maxOutputTokens: model.maxOutputTokens,
     });
     const text = responseText(result.body);
     const metered = meter(model, result.usage ?? estimateUsage(request, text), result.usage === null);
@@ -68,7 +69,7 @@ export async function createChatCompletion(
       responseText: text,
     });
     return {
-      body: result.body,
+      body: result.rawBody ?? result.body,
       meta: { provider: model.provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
     };
   } catch (error) {
@@ -103,6 +104,7 @@ export async function streamChatCompletion(
       upstreamModel: model.upstreamModel,
       requestId: context.requestId,
       signal,
+      maxOutputTokens: model.maxOutputTokens,
     });
     warnings = [...stream.warnings, ...priceWarnings(model)];
     sink.open({ provider: model.provider.id, model: model.upstreamModel, costUsd: null, warnings });

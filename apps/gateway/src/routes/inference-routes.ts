@@ -29,7 +29,8 @@ export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = asy
           return reply;
         }
         const { body, meta } = await createChatCompletion(services, context, request.body, signal);
-        return reply.headers(createMetaHeaders(meta)).send(body);
+        // A string body is the upstream's own JSON bytes, forwarded as they came.
+        return reply.headers(createMetaHeaders(meta)).type('application/json; charset=utf-8').send(body);
       },
     );
 

@@ -17,14 +17,6 @@ export interface AnthropicAdapterOptions {
   http: HttpClient;
 }
 
-/**
- * A chat call that may also carry the model's maximum output from the catalog, sent as `max_tokens` when the client
- * sets no limit (Anthropic requires one). Without it the adapter sends 4096 and says so in a warning.
- */
-export interface AnthropicChatCall extends ChatCall {
-  maxOutputTokens?: number | null;
-}
-
 /** The API version this adapter's converters are written against. */
 const anthropicVersion = '2023-06-01';
 
@@ -52,7 +44,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     return this.options.apiKey === undefined ? this.options.apiKeyVariable : null;
   }
 
-  async createChatCompletion(call: AnthropicChatCall): Promise<ChatResult> {
+  async createChatCompletion(call: ChatCall): Promise<ChatResult> {
     const converted = this.convertRequest(call, false);
     const response = await this.post(converted, call);
     const message = await readJsonBody(this.id, response, anthropicMessageSchema, call.signal);
@@ -66,7 +58,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     };
   }
 
-  async streamChatCompletion(call: AnthropicChatCall): Promise<ChatStream> {
+  async streamChatCompletion(call: ChatCall): Promise<ChatStream> {
     const converted = this.convertRequest(call, true);
     const response = await this.post(converted, call, 'text/event-stream');
     const parts = transformAnthropicStream(this.id, response, call.signal, { responseToolName: converted.responseToolName });
@@ -78,7 +70,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     };
   }
 
-  private convertRequest(call: AnthropicChatCall, stream: boolean): ConvertedAnthropicRequest {
+  private convertRequest(call: ChatCall, stream: boolean): ConvertedAnthropicRequest {
     return convertToAnthropicRequest(call.request, {
       upstreamModel: call.upstreamModel,
       stream,

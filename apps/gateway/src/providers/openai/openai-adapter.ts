@@ -4,7 +4,15 @@ import {
   providerQuirksSchema,
   type ProviderQuirks,
 } from '@arbiter/shared';
-import { createStatusError, headerValue, readJsonBody, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
+import {
+  createStatusError,
+  headerValue,
+  parseJsonBody,
+  readBodyText,
+  readJsonBody,
+  type HttpClient,
+  type UpstreamResponse,
+} from '../shared/http-client.js';
 import type {
   CallContext,
   ChatCall,
@@ -67,9 +75,11 @@ export class OpenAIAdapter implements ProviderAdapter {
       quirks: this.quirks,
     });
     const response = await this.post('/chat/completions', converted.body, call);
-    const body = await readJsonBody(this.id, response, chatCompletionResponseSchema, call.signal);
+    const rawBody = await readBodyText(this.id, response, call.signal);
+    const body = parseJsonBody(this.id, rawBody, chatCompletionResponseSchema, response.status);
     return {
       body,
+      rawBody,
       usage: body.usage === undefined ? null : convertOpenAIUsage(body.usage),
       finishReason: body.choices[0]?.finish_reason ?? null,
       warnings: converted.warnings,

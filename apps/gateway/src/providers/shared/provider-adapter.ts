@@ -36,7 +36,7 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-export interface ChatCall extends CallContext {
+export interface ChatCall extends CallContext, ChatCallOptions {
   request: ChatCompletionRequest;
 }
 
@@ -54,6 +54,11 @@ export interface UpstreamMetadata {
 
 export interface ChatResult {
   body: ChatCompletionResponse;
+  /**
+   * The upstream's own response bytes, when they already are the OpenAI body the client gets (OpenAI and compatible
+   * servers): the gateway forwards them instead of serialising `body` again.
+   */
+  rawBody?: string;
   /** Null when the upstream reported no usage; the gateway then estimates it. */
   usage: NormalizedUsage | null;
   finishReason: FinishReason | null;
@@ -69,6 +74,11 @@ export type ChatStreamPart =
    * object when it sent one (kept so that clients see every detail field), otherwise the gateway derives it.
    */
   | { type: 'usage'; usage: NormalizedUsage; wire?: OpenAIUsage };
+
+export interface ChatCallOptions {
+  /** The model's largest output (from the catalog), for providers that require `max_tokens` (Anthropic). */
+  maxOutputTokens?: number | null;
+}
 
 export interface ChatStream extends AsyncIterable<ChatStreamPart> {
   warnings: string[];
