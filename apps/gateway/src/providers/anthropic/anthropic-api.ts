@@ -132,9 +132,16 @@ export interface AnthropicMessageParam {
   content: AnthropicContentBlockParam[];
 }
 
+export interface AnthropicCacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 export interface AnthropicTextBlockParam {
   type: 'text';
   text: string;
+  /** Prompt-cache breakpoint, passed through from the OpenAI-format content part that carries it. */
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicContentBlockParam =

@@ -2,12 +2,13 @@ import { GatewayError, type ChatMessage, type ContentPart } from '@arbiter/share
 import type {
   AnthropicContentBlockParam,
   AnthropicMessageParam,
+  AnthropicCacheControl,
   AnthropicSourceParam,
   AnthropicTextBlockParam,
 } from './anthropic-api.js';
 
 type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
-type TextContent = string | { type: 'text'; text: string }[];
+type TextContent = string | Array<{ type: 'text'; text: string; cache_control?: unknown }>;
 
 export interface ConvertedMessages {
   system: AnthropicTextBlockParam[];
@@ -76,10 +77,25 @@ function appendTurn(messages: AnthropicMessageParam[], role: 'user' | 'assistant
   last.content = [...merged.filter((block) => block.type === 'tool_result'), ...merged.filter((block) => block.type !== 'tool_result')];
 }
 
-/** Anthropic rejects empty text blocks, so empty text is left out. */
+/**
+ * Anthropic rejects empty text blocks, so empty text is left out. A part's `cache_control` (the prompt-caching
+ * extension that Anthropic's own OpenAI-compatible endpoint and LiteLLM accept) becomes the block's breakpoint.
+ */
 function convertTextContent(content: TextContent): AnthropicTextBlockParam[] {
-  const texts = typeof content === 'string' ? [content] : content.map((part) => part.text);
-  return texts.filter((text) => text !== '').map((text) => ({ type: 'text', text }));
+  const parts = typeof content === 'string' ? [{ type: 'text' as const, text: content }] : content;
+  const blocks: AnthropicTextBlockParam[] = [];
+  for (const part of parts) {
+    if (part.text === '') continue;
+    const cacheControl = readCacheControl(part.cache_control);
+    blocks.push(cacheControl === undefined ? { type: 'text', text: part.text } : { type: 'text', text: part.text, cache_control: cacheControl });
+  }
+  return blocks;
+}
+
+function readCacheControl(value: unknown): AnthropicCacheControl | undefined {
+  if (typeof value !== 'object' || value === null || !('type' in value) || value.type !== 'ephemeral') return undefined;
+  const ttl = 'ttl' in value && (value.ttl === '5m' || value.ttl === '1h') ? value.ttl : undefined;
+  return ttl === undefined ? { type: 'ephemeral' } : { type: 'ephemeral', ttl };
 }
 
 function convertUserContent(content: string | ContentPart[], path: string, warnings: Set<string>): AnthropicContentBlockParam[] {
@@ -89,7 +105,7 @@ function convertUserContent(content: string | ContentPart[], path: string, warni
     const param = `${path}.content[${index}]`;
     switch (part.type) {
       case 'text':
-        blocks.push(...convertTextContent(part.text));
+        blocks.push(...convertTextContent([part]));
         return;
       case 'refusal':
         blocks.push(...convertTextContent(part.refusal));

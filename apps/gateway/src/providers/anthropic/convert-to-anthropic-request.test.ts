@@ -291,3 +291,19 @@ describe('convertToAnthropicRequest', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('prompt caching', () => {
+  it('passes cache_control of text parts through as Anthropic cache breakpoints', () => {
+    const { body } = convert({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Long policy text', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'Question', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'plain' }] },
+      ],
+    });
+    expect(body.system).toEqual([{ type: 'text', text: 'Long policy text', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
+    expect(body.messages[0]?.content).toEqual([
+      { type: 'text', text: 'Question', cache_control: { type: 'ephemeral' } },
+      { type: 'text', text: 'plain' },
+    ]);
+  });
+});
