@@ -78,6 +78,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Graceful shutdown: stop accepting, let in-flight requests finish, and cut whatever is still open after the grace
+  // period (a client that keeps a finished stream's connection busy must not hold the process, and its records, hostage).
+  app.addHook('preClose', async () => {
+    const timer = setTimeout(() => app.server.closeAllConnections(), env.ARBITER_SHUTDOWN_GRACE_MS);
+    timer.unref();
+    app.server.once('close', () => clearTimeout(timer));
+  });
   app.addHook('onClose', async () => {
     await http.close();
     await recorder.stop();

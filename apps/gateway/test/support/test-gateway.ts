@@ -31,6 +31,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ARBITER_LOG_LEVEL: 'silent',
     ARBITER_DATA_DIR: `/tmp/arbiter-test-${randomUUID()}`,
     PORT: '0',
+    ARBITER_SHUTDOWN_GRACE_MS: '300',
     ...options.env,
   });
   const config = gatewayConfigSchema.parse({ usage: { flush_interval_ms: 50, max_batch: 500, record_content: true }, ...options.config });
