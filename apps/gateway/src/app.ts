@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { GatewayConfig } from '@arbiter/shared';
+import { GatewayError, type GatewayConfig } from '@arbiter/shared';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ModelCatalog } from './catalog/model-catalog.js';
@@ -19,7 +19,10 @@ import { UsageRecorder } from './usage/usage-recorder.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal: Principal;
+    /** Null until the authenticate hook ran (and on unauthenticated routes). */
+    principal: Principal | null;
+    /** Set once the pipeline took the request: from then on the pipeline writes its usage record. */
+    pipelineEntered: boolean;
   }
 }
 
@@ -54,6 +57,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     requestIdHeader: false,
     forceCloseConnections: 'idle',
+    // Requests that arrive while closing get our own 503 envelope (and a usage record), not Fastify's.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -74,13 +79,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   recorder.start();
   const authenticator = new Authenticator(env.ARBITER_MASTER_KEY);
 
-  app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('pipelineEntered', false);
+  let closing = false;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new GatewayError('service_unavailable', { message: 'The gateway is shutting down; retry the request.' });
+    }
   });
   // Graceful shutdown: stop accepting, let in-flight requests finish, and cut whatever is still open after the grace
   // period (a client that keeps a finished stream's connection busy must not hold the process, and its records, hostage).
   app.addHook('preClose', async () => {
+    closing = true;
     const timer = setTimeout(() => app.server.closeAllConnections(), env.ARBITER_SHUTDOWN_GRACE_MS);
     timer.unref();
     app.server.once('close', () => clearTimeout(timer));
@@ -109,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await authenticated.register(inferenceRoutes, {
       services: { catalog, recorder },
       catalog,
+      authenticator,
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database });

@@ -9,9 +9,9 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error);
-    if (gatewayError.status >= 500 && !(gatewayError.code.startsWith('upstream') || gatewayError.code === 'provider_not_configured')) {
-      request.log.error({ err: error, requestId: request.id }, 'request failed');
-    }
+    // Expected failures (upstream errors, shutting down, missing credentials) are in the usage record; only a failure
+    // of the gateway itself is logged, with its cause chain.
+    if (gatewayError.code === 'internal_error') request.log.error({ err: error, requestId: request.id }, 'request failed');
     const envelope = gatewayError.status >= 500 && gatewayError.code === 'internal_error'
       ? new GatewayError('internal_error').toEnvelope()
       : gatewayError.toEnvelope();

@@ -54,10 +54,20 @@ describe('errors use the OpenAI envelope with the right status', () => {
     expect(envelope(empty.body).code).toBe('invalid_json');
   });
 
-  it('400 with the offending param for wrong types', async () => {
-    const response = await post({ ...validBody, temperature: 'hot' });
+  it('400 with the offending param for wrong types, and a usage record of the refusal', async () => {
+    const response = await post({ ...validBody, temperature: 'hot' }, { ...authorization, 'x-request-id': 'invalid-temperature-1' });
     expect(response.statusCode).toBe(400);
     expect(envelope(response.body)).toMatchObject({ code: 'invalid_request', param: 'temperature' });
+    await gateway.recorder.flush(true);
+    const usage = await gateway.app.inject({ method: 'GET', url: '/api/v1/usage?trace_id=invalid-temperature-1', headers: authorization });
+    expect(JSON.parse(usage.body).data).toMatchObject([
+      { status: 'error', http_status: 400, error_code: 'invalid_request', requested_model: 'gpt-4o-mini', usage: null, cost: null },
+    ]);
+    const unauthenticated = await post({ ...validBody, temperature: 'hot' }, { 'x-request-id': 'invalid-temperature-2' });
+    expect(unauthenticated.statusCode).toBe(401);
+    await gateway.recorder.flush(true);
+    const none = await gateway.app.inject({ method: 'GET', url: '/api/v1/usage?trace_id=invalid-temperature-2', headers: authorization });
+    expect(JSON.parse(none.body).data).toEqual([]);
     const nested = await post({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 42 }] });
     expect(envelope(nested.body).param).toBe('messages[0].content');
     const missingModel = await post({ messages: validBody.messages });
