@@ -90,9 +90,10 @@ export const gatewayConfigSchema = z.object({
     .object({
       /** Keep prompt and response text in usage records. */
       record_content: z.boolean().default(true),
-      flush_interval_ms: z.number().int().positive().default(1000),
-      max_batch: z.number().int().positive().default(500),
+      /** Small, frequent batches: each write stays far below a millisecond of work on the event loop. */
+      flush_interval_ms: z.number().int().positive().default(200),
+      max_batch: z.number().int().positive().default(250),
     })
-    .default({ record_content: true, flush_interval_ms: 1000, max_batch: 500 }),
+    .default({ record_content: true, flush_interval_ms: 200, max_batch: 250 }),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

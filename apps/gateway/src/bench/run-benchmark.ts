@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: the gateway against a direct call to the same fake OpenAI upstream, interleaved in one run.
- * Processes: the fake upstream and this load generator share CPU 0; the gateway (with its embedded database host)
- * is pinned to CPU 1 when `taskset` exists, so its numbers are per core. Results go to stdout and BENCHMARKS.md.
+ * Processes: this load generator, the fake upstream and the embedded database's host process share CPU 0; the
+ * gateway process alone is pinned to CPU 1 (when `taskset` exists), so its numbers are per core. Results go to
+ * stdout and BENCHMARKS.md.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -40,21 +41,22 @@ async function freePort(): Promise<number> {
 async function startUpstream(): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(fileURLToPath(new URL('./upstream-process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const url = await new Promise<string>((resolve) => child.once('message', (message: { url: string }) => resolve(message.url)));
-  pin(child.pid, '0');
   return { child, url };
 }
 
-function pin(pid: number | undefined, cpu: string): boolean {
-  if (pid === undefined || !existsSync('/usr/bin/taskset') || cpus().length < 2) return false;
-  const result = spawn('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
-  return result.pid !== undefined;
+const canPin = existsSync('/usr/bin/taskset') && cpus().length >= 2;
+
+/** Pins every thread of a process to one CPU. */
+function pin(pid: number | undefined, cpu: string): void {
+  if (pid === undefined || !canPin) return;
+  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
 }
 
 async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildProcess; origin: string; pinned: boolean }> {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  const useTaskset = existsSync('/usr/bin/taskset') && cpus().length >= 2;
+  const useTaskset = canPin;
   const mainPath = fileURLToPath(new URL('../main.js', import.meta.url));
   const env = {
     PATH: process.env.PATH,
@@ -74,7 +76,11 @@ async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildP
   for (let attempt = 0; attempt < 300; attempt++) {
     try {
       const response = await fetch(`${origin}/ready`);
-      if (response.ok) return { child, origin, pinned: useTaskset };
+      if (response.ok) {
+        // The embedded database host is another process: it works on CPU 0, with the load generator.
+        for (const pid of childPids(child.pid ?? 0)) pin(pid, '0');
+        return { child, origin, pinned: useTaskset };
+      }
     } catch {
       // not listening yet
     }
@@ -106,6 +112,7 @@ function targets(upstreamUrl: string, gatewayOrigin: string, body: string): { di
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 async function main(): Promise<void> {
+  pin(process.pid, '0');
   const upstream = await startUpstream();
   const gateway = await startGatewayProcess(upstream.url);
   const gatewayPid = useGatewayPid(gateway.child);
@@ -144,19 +151,30 @@ async function main(): Promise<void> {
     console.log('open loop', row);
   }
 
-  const ttftDirect: number[] = [];
-  const ttftGateway: number[] = [];
-  for (let slice = 0; slice < slices; slice++) {
-    ttftDirect.push(...(await load.openLoop(stream.direct, 200, sliceMs)).samples.map((sample) => sample.firstByte));
-    ttftGateway.push(...(await load.openLoop(stream.gateway, 200, sliceMs)).samples.map((sample) => sample.firstByte));
+  // Streams: the recorded 302-chunk completion (about 100 KB of SSE), sent by the upstream in one piece.
+  const ttft: Array<Record<string, number>> = [];
+  for (const streamRate of [50, 200]) {
+    const ttftDirect: number[] = [];
+    const ttftGateway: number[] = [];
+    let streams = 0;
+    const cpuBeforeStreams = cpuMicros(gatewayPid);
+    for (let slice = 0; slice < slices; slice++) {
+      ttftDirect.push(...(await load.openLoop(stream.direct, streamRate, sliceMs)).samples.map((sample) => sample.firstByte));
+      const through = await load.openLoop(stream.gateway, streamRate, sliceMs);
+      ttftGateway.push(...through.samples.map((sample) => sample.firstByte));
+      streams += through.samples.length;
+    }
+    const row = {
+      rate: streamRate,
+      direct_p50: round(percentile(ttftDirect, 0.5), 3),
+      gateway_p50: round(percentile(ttftGateway, 0.5), 3),
+      added_p50: round(percentile(ttftGateway, 0.5) - percentile(ttftDirect, 0.5), 3),
+      added_p99: round(percentile(ttftGateway, 0.99) - percentile(ttftDirect, 0.99), 3),
+      cpu_us_per_stream: Math.round((cpuMicros(gatewayPid) - cpuBeforeStreams) / Math.max(1, streams)),
+    };
+    ttft.push(row);
+    console.log('time to first streamed chunk', row);
   }
-  const ttft = {
-    direct_p50: round(percentile(ttftDirect, 0.5), 3),
-    gateway_p50: round(percentile(ttftGateway, 0.5), 3),
-    added_p50: round(percentile(ttftGateway, 0.5) - percentile(ttftDirect, 0.5), 3),
-    added_p99: round(percentile(ttftGateway, 0.99) - percentile(ttftDirect, 0.99), 3),
-  };
-  console.log('time to first streamed chunk', ttft);
 
   const directMax = await load.closedLoop(chat.direct, 64, quick ? 2000 : 5000);
   const cpuBefore = cpuMicros(gatewayPid);
@@ -167,6 +185,7 @@ async function main(): Promise<void> {
     gateway_rps: Math.round(gatewayMax.completed / gatewayMax.seconds),
     gateway_errors: gatewayMax.errors,
     gateway_cpu_us_per_request: Math.round(cpuPerRequest),
+    cpu_bound_rps_per_core: Math.round(1_000_000 / cpuPerRequest),
   };
   console.log('max throughput (64 connections)', throughput);
 
@@ -192,7 +211,7 @@ function useGatewayPid(child: ChildProcess): number {
 
 function writeResults(results: {
   latency: Array<Record<string, number>>;
-  ttft: Record<string, number>;
+  ttft: Array<Record<string, number>>;
   throughput: Record<string, number>;
   rss: { gateway: { rssMb: number; peakRssMb: number }; embedded_database: { rssMb: number; peakRssMb: number } | null };
   pinned: boolean;
@@ -200,15 +219,18 @@ function writeResults(results: {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const database = process.env.DATABASE_URL === undefined ? 'embedded PGlite (child process)' : 'PostgreSQL (DATABASE_URL)';
   const lines = [
-    `Measured ${new Date().toISOString()} on ${machine}; gateway ${results.pinned ? 'pinned to one core (taskset -c 1)' : 'NOT pinned'}; database: ${database}${quick ? '; --quick run' : ''}.`,
+    `Measured ${new Date().toISOString()} on ${machine}; gateway ${results.pinned ? 'pinned to one core (taskset -c 1); load generator, upstream and database host on the other' : 'NOT pinned'}; database: ${database}${quick ? '; --quick run' : ''}.`,
     '',
     '| rate (req/s) | direct p50 | gateway p50 | added p50 | direct p99 | gateway p99 | added p99 | errors |',
     '|---|---|---|---|---|---|---|---|',
     ...results.latency.map((row) => `| ${row.rate} | ${row.direct_p50} ms | ${row.gateway_p50} ms | **${row.added_p50} ms** | ${row.direct_p99} ms | ${row.gateway_p99} ms | **${row.added_p99} ms** | ${row.errors} |`),
     '',
-    `- Added time to first streamed chunk (200 req/s): p50 **${results.ttft.added_p50} ms**, p99 ${results.ttft.added_p99} ms.`,
+    ...results.ttft.map(
+      (row) =>
+        `- Streams at ${row.rate}/s (302 chunks, ~100 KB each): added time to first chunk p50 **${row.added_p50} ms**, p99 ${row.added_p99} ms; gateway CPU ${row.cpu_us_per_stream} µs per stream.`,
+    ),
     `- Max throughput, 64 connections: gateway **${results.throughput.gateway_rps} req/s** (direct ${results.throughput.direct_rps} req/s), ${results.throughput.gateway_errors} errors.`,
-    `- Gateway CPU per request: **${results.throughput.gateway_cpu_us_per_request} µs**.`,
+    `- Gateway CPU per request: **${results.throughput.gateway_cpu_us_per_request} µs** (a fully busy core would serve ${results.throughput.cpu_bound_rps_per_core} req/s).`,
     `- Gateway RSS: ${round(results.rss.gateway.rssMb, 1)} MB now, **${round(results.rss.gateway.peakRssMb, 1)} MB peak** (excluding the embedded database${results.rss.embedded_database === null ? '' : `, whose host process peaked at ${round(results.rss.embedded_database.peakRssMb, 1)} MB`}).`,
   ];
   const file = `${root}BENCHMARKS.md`;

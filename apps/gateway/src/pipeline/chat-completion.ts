@@ -56,7 +56,7 @@ export async function createChatCompletion(
       maxOutputTokens: model.maxOutputTokens,
     });
     const text = responseText(result.body);
-    const metered = meter(model, result.usage ?? estimateUsage(request, text), result.usage === null);
+    const metered = meter(model, result.usage ?? (await estimateUsage(request, text)), result.usage === null);
     const warnings = [...result.warnings, ...metered.warnings];
     record(services, context, request, {
       model,
@@ -73,7 +73,7 @@ export async function createChatCompletion(
       meta: { provider: model.provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
     };
   } catch (error) {
-    recordFailure(services, context, request, model, error, signal, null, '');
+    await recordFailure(services, context, request, model, error, signal, null, '');
     throw error;
   }
 }
@@ -117,15 +117,15 @@ export async function streamChatCompletion(
       ttftMs ??= performance.now() - context.startedMs;
       lastChunk = part.chunk;
       text += chunkText(part.chunk);
-      await sink.write(formatDataEvent(part.chunk));
+      await sink.write(part.raw === undefined ? formatDataEvent(part.chunk) : `data: ${part.raw}\n\n`);
     }
     if (request.stream_options?.include_usage === true) {
-      const finalUsage = usage ?? estimateUsage(request, text);
+      const finalUsage = usage ?? (await estimateUsage(request, text));
       await sink.write(formatDataEvent(createUsageChunk(lastChunk, model.upstreamModel, wireUsage ?? convertToOpenAIUsage(finalUsage))));
     }
     await sink.write('data: [DONE]\n\n');
     sink.end();
-    const metered = meter(model, usage ?? estimateUsage(request, text), usage === null);
+    const metered = meter(model, usage ?? (await estimateUsage(request, text)), usage === null);
     record(services, context, request, {
       model,
       status: 'success',
@@ -139,7 +139,7 @@ export async function streamChatCompletion(
       stream: true,
     });
   } catch (error) {
-    recordFailure(services, context, request, model, error, signal, usage, text, ttftMs, true, warnings);
+    await recordFailure(services, context, request, model, error, signal, usage, text, ttftMs, true, warnings);
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal)) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
@@ -199,7 +199,7 @@ function record(
   );
 }
 
-function recordFailure(
+async function recordFailure(
   services: PipelineServices,
   context: RequestContext,
   request: ChatCompletionRequest,
@@ -211,12 +211,12 @@ function recordFailure(
   ttftMs: number | null = null,
   stream = false,
   warnings: string[] = [],
-): void {
+): Promise<void> {
   const aborted = isClientAbort(error, signal);
   const details = describeError(error);
   // A request that reached the upstream may have cost something: meter what we know (or can count) so far.
   const reachedUpstream = model !== null && (usage !== null || text !== '' || aborted);
-  const metered = reachedUpstream && model !== null ? meter(model, usage ?? estimateUsage(request, text), usage === null) : null;
+  const metered = reachedUpstream && model !== null ? meter(model, usage ?? (await estimateUsage(request, text)), usage === null) : null;
   record(services, context, request, {
     model,
     status: aborted ? 'aborted' : 'error',

@@ -24,7 +24,7 @@ export async function createEmbeddings(
       });
     }
     const result = await provider.createEmbeddings({ request, upstreamModel: model.upstreamModel, requestId: context.requestId, signal });
-    const metered = meter(model, result.usage ?? estimateEmbeddingUsage(request.input), result.usage === null);
+    const metered = meter(model, result.usage ?? (await estimateEmbeddingUsage(request.input)), result.usage === null);
     const warnings = [...result.warnings, ...metered.warnings];
     services.recorder.record(
       buildUsageRow(

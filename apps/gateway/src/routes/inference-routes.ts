@@ -113,6 +113,13 @@ function abortOnClientClose(reply: FastifyReply): AbortSignal {
 function createSseSink(request: FastifyRequest, reply: FastifyReply): StreamSink {
   const raw = reply.raw;
   let opened = false;
+  let corked = false;
+  // Events parsed from one upstream read are written in one system call: cork on the first write, uncork once the
+  // pipeline has handed over everything that was already available.
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
   return {
     get opened() {
       return opened;
@@ -130,6 +137,11 @@ function createSseSink(request: FastifyRequest, reply: FastifyReply): StreamSink
     },
     write(text) {
       if (raw.destroyed) return Promise.resolve();
+      if (!corked) {
+        corked = true;
+        raw.cork();
+        process.nextTick(uncork);
+      }
       if (raw.write(text)) return Promise.resolve();
       return new Promise((resolve) => {
         const done = () => {

@@ -42,11 +42,12 @@ export async function* transformOpenAIStream(
       yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage), wire: chunk.usage };
     }
     if (chunk.choices.length > 0) {
-      if (chunk.usage !== undefined) {
+      if (chunk.usage != null) {
         const { usage: _usage, ...withoutUsage } = chunk;
         yield { type: 'chunk', chunk: withoutUsage as ChatCompletionChunk };
       } else {
-        yield { type: 'chunk', chunk };
+        // No usage to take out: the upstream's bytes go to the client as they came.
+        yield { type: 'chunk', chunk, raw: data };
       }
     }
   }

@@ -68,7 +68,12 @@ export interface ChatResult {
 
 export type ChatStreamPart =
   /** A chunk to forward to the client, in OpenAI format, without `usage` (the gateway adds it when asked). */
-  | { type: 'chunk'; chunk: ChatCompletionChunk }
+  | {
+      type: 'chunk';
+      chunk: ChatCompletionChunk;
+      /** The upstream's own JSON text of this chunk, when it can be forwarded unchanged (saves re-serialising). */
+      raw?: string;
+    }
   /**
    * Usage as the upstream reported it; may arrive once, at the end. `wire` is the upstream's own OpenAI-shaped usage
    * object when it sent one (kept so that clients see every detail field), otherwise the gateway derives it.
