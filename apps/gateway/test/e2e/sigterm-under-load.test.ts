@@ -38,7 +38,7 @@ describe(`usage records survive a SIGTERM under load (${describeDatabase()})`, (
   it('every request that got an answer has its record after the process exits', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'arbiter-sigterm-'));
     const port = await freePort();
-    const databaseUrl = readEnv().DATABASE_URL;
+    const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = readEnv();
     const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
       env: {
@@ -50,16 +50,19 @@ describe(`usage records survive a SIGTERM under load (${describeDatabase()})`, (
         OPENAI_API_KEY: 'sk-emulator',
         OPENAI_BASE_URL: emulator.url,
         ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+        // With REDIS_URL the process only becomes ready once its Redis probe answers.
+        ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const origin = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const ready = await fetch(`${origin}/ready`).then((response) => response.ok, () => false);
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let ready = false;
+    for (let attempt = 0; attempt < 200 && !ready; attempt++) {
+      ready = await fetch(`${origin}/ready`).then((response) => response.ok, () => false);
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(ready).toBe(true);
 
     const pool = new Pool(origin, { connections: 32 });
     const answered: string[] = [];

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { buildApp, type App } from '../../src/app.js';
 import { envSchema, type Env } from '../../src/config/env.js';
 import type { Database } from '../../src/db/database.js';
+import type { ReadinessProbe } from '../../src/routes/ops-routes.js';
 
 export const MASTER_KEY = 'sk-admin-test-master-key';
 
@@ -15,6 +16,7 @@ export interface TestGatewayOptions {
   /** Provider keys for config-declared providers (`api_key_env`). */
   secrets?: Record<string, string>;
   listen?: boolean;
+  probes?: ReadinessProbe[];
 }
 
 export interface TestGateway extends App {
@@ -36,7 +38,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   });
   const config = gatewayConfigSchema.parse({ usage: { flush_interval_ms: 50, max_batch: 500, record_content: true }, ...options.config });
   const secrets = options.secrets ?? {};
-  const built = await buildApp({ env, config, database: options.database, secrets: (name) => secrets[name] ?? env[name as keyof Env]?.toString() });
+  const built = await buildApp({ env, config, database: options.database, secrets: (name) => secrets[name] ?? env[name as keyof Env]?.toString(), probes: options.probes });
   let url = '';
   if (options.listen !== false) url = await built.app.listen({ port: 0, host: '127.0.0.1' });
   else await built.app.ready();
