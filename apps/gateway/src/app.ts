@@ -124,7 +124,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       authenticator,
       recordContent: config.usage.record_content,
     });
-    await authenticated.register(usageRoutes, { database });
+    await authenticated.register(usageRoutes, { database, recorder });
   });
 
   return { app, recorder, catalog };
