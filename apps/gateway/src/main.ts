@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startGateway } from './server.js';
 
 /** `npm start`: the gateway on its embedded defaults, closed cleanly on SIGTERM/SIGINT. */
@@ -15,12 +17,24 @@ if (gateway.env.ARBITER_MASTER_KEY === undefined) {
   gateway.app.log.warn('ARBITER_MASTER_KEY is not set: inference routes answer 401 until it is.');
 }
 
+const loopDelay = gateway.env.ARBITER_EVENT_LOOP_STATS === undefined ? null : monitorEventLoopDelay({ resolution: 1 });
+loopDelay?.enable();
+
+function writeEventLoopStats(): void {
+  if (loopDelay === null || gateway.env.ARBITER_EVENT_LOOP_STATS === undefined) return;
+  loopDelay.disable();
+  const ms = (nanoseconds: number) => Math.round(nanoseconds / 1000) / 1000;
+  const stats = { p50_ms: ms(loopDelay.percentile(50)), p99_ms: ms(loopDelay.percentile(99)), max_ms: ms(loopDelay.max) };
+  writeFileSync(gateway.env.ARBITER_EVENT_LOOP_STATS, JSON.stringify(stats));
+}
+
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     gateway.app.log.info({ signal, pendingUsage: gateway.recorder.pending }, 'shutting down');
+    writeEventLoopStats();
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {

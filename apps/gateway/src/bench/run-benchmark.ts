@@ -19,6 +19,7 @@ const slices = quick ? 1 : 3;
 const rates = [500, 1000, 2000];
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataDir = `${root}.bench/data`;
+const loopStatsFile = `${root}.bench/event-loop.json`;
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
 const streamBody = JSON.stringify({
@@ -65,6 +66,7 @@ async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildP
     ARBITER_MASTER_KEY: MASTER_KEY,
     ARBITER_DATA_DIR: dataDir,
     ARBITER_LOG_LEVEL: 'warn',
+    ARBITER_EVENT_LOOP_STATS: loopStatsFile,
     OPENAI_API_KEY: 'sk-emulator',
     OPENAI_BASE_URL: upstreamUrl,
     ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
@@ -201,7 +203,9 @@ async function main(): Promise<void> {
   await new Promise((resolve) => gateway.child.once('exit', resolve));
   upstream.child.disconnect();
 
-  writeResults({ latency, ttft, throughput, rss, pinned: gateway.pinned });
+  const eventLoop = JSON.parse(readFileSync(loopStatsFile, 'utf8')) as { p50_ms: number; p99_ms: number; max_ms: number };
+  console.log('gateway event-loop delay over the whole run', eventLoop);
+  writeResults({ latency, ttft, throughput, rss, eventLoop, pinned: gateway.pinned });
 }
 
 function useGatewayPid(child: ChildProcess): number {
@@ -214,6 +218,7 @@ function writeResults(results: {
   ttft: Array<Record<string, number>>;
   throughput: Record<string, number>;
   rss: { gateway: { rssMb: number; peakRssMb: number }; embedded_database: { rssMb: number; peakRssMb: number } | null };
+  eventLoop: { p50_ms: number; p99_ms: number; max_ms: number };
   pinned: boolean;
 }): void {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
@@ -231,6 +236,7 @@ function writeResults(results: {
     ),
     `- Max throughput, 64 connections: gateway **${results.throughput.gateway_rps} req/s** (direct ${results.throughput.direct_rps} req/s), ${results.throughput.gateway_errors} errors.`,
     `- Gateway CPU per request: **${results.throughput.gateway_cpu_us_per_request} µs** (a fully busy core would serve ${results.throughput.cpu_bound_rps_per_core} req/s).`,
+    `- Gateway event-loop delay over the whole run (1 ms resolution): p50 ${results.eventLoop.p50_ms} ms, p99 ${results.eventLoop.p99_ms} ms, max ${results.eventLoop.max_ms} ms.`,
     `- Gateway RSS: ${round(results.rss.gateway.rssMb, 1)} MB now, **${round(results.rss.gateway.peakRssMb, 1)} MB peak** (excluding the embedded database${results.rss.embedded_database === null ? '' : `, whose host process peaked at ${round(results.rss.embedded_database.peakRssMb, 1)} MB`}).`,
   ];
   const file = `${root}BENCHMARKS.md`;

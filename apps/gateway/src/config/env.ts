@@ -27,6 +27,8 @@ export const envSchema = z.object({
   ARBITER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** On SIGTERM, in-flight requests (long streams included) get this long to finish before connections are cut. */
   ARBITER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(30_000),
+  /** A file to write event-loop delay percentiles to at shutdown: how the benchmark shows nothing blocks the loop. */
+  ARBITER_EVENT_LOOP_STATS: optionalString,
   /** pino log level; `silent` in tests. */
   ARBITER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Conventional provider credentials and endpoints, read under the names their own SDKs use. */
