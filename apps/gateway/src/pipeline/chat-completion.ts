@@ -8,7 +8,6 @@ import {
 } from '@arbiter/shared';
 import type { ModelCatalog, ResolvedModel } from '../catalog/model-catalog.js';
 import { convertToOpenAIUsage } from '../providers/openai/convert-openai-usage.js';
-import { formatDataEvent } from '../providers/shared/sse.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
@@ -28,13 +27,20 @@ export interface ResponseMeta {
   warnings: string[];
 }
 
-/** The streaming side of the HTTP response, so that the pipeline needs no web framework. */
-export interface StreamSink {
+/**
+ * How a stream reaches the client: OpenAI SSE for /v1/chat/completions, Anthropic events for /v1/messages. The
+ * pipeline hands over OpenAI-format chunks; the writer frames them in the client's protocol.
+ */
+export interface StreamWriter {
   /** True once the status line and headers went out: errors can then only be reported inside the stream. */
   readonly opened: boolean;
   open(meta: ResponseMeta): void;
-  /** Resolves when the client can take more (backpressure). */
-  write(text: string): Promise<void>;
+  /** `raw` is the upstream's own JSON text of the chunk when it may be forwarded unchanged. Resolves on backpressure relief. */
+  writeChunk(chunk: ChatCompletionChunk, raw: string | undefined): Promise<void>;
+  /** The successful end, with the usage the upstream reported (or the gateway counted). */
+  finish(usage: OpenAIUsage, lastChunk: ChatCompletionChunk | null, model: string): Promise<void>;
+  /** The end after an error once bytes went out: an error event, never a silent close. */
+  fail(error: GatewayError): Promise<void>;
   end(): void;
 }
 
@@ -86,7 +92,7 @@ export async function streamChatCompletion(
   services: PipelineServices,
   context: RequestContext,
   request: ChatCompletionRequest,
-  sink: StreamSink,
+  sink: StreamWriter,
   signal: AbortSignal,
 ): Promise<void> {
   let model: ResolvedModel | null = null;
@@ -117,15 +123,12 @@ export async function streamChatCompletion(
       ttftMs ??= performance.now() - context.startedMs;
       lastChunk = part.chunk;
       text += chunkText(part.chunk);
-      await sink.write(part.raw === undefined ? formatDataEvent(part.chunk) : `data: ${part.raw}\n\n`);
+      await sink.writeChunk(part.chunk, part.raw);
     }
-    if (request.stream_options?.include_usage === true) {
-      const finalUsage = usage ?? (await estimateUsage(request, text));
-      await sink.write(formatDataEvent(createUsageChunk(lastChunk, model.upstreamModel, wireUsage ?? convertToOpenAIUsage(finalUsage))));
-    }
-    await sink.write('data: [DONE]\n\n');
+    const finalUsage = usage ?? (await estimateUsage(request, text));
+    await sink.finish(wireUsage ?? convertToOpenAIUsage(finalUsage), lastChunk, model.upstreamModel);
     sink.end();
-    const metered = meter(model, usage ?? (await estimateUsage(request, text)), usage === null);
+    const metered = meter(model, finalUsage, usage === null);
     record(services, context, request, {
       model,
       status: 'success',
@@ -143,21 +146,10 @@ export async function streamChatCompletion(
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal)) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
-      await sink.write(formatDataEvent(failure.toEnvelope())).catch(() => undefined);
+      await sink.fail(failure).catch(() => undefined);
     }
     sink.end();
   }
-}
-
-function createUsageChunk(last: ChatCompletionChunk | null, model: string, usage: OpenAIUsage): ChatCompletionChunk {
-  return {
-    id: last?.id ?? 'chatcmpl-arbiter',
-    object: 'chat.completion.chunk',
-    created: last?.created ?? Math.floor(Date.now() / 1000),
-    model: last?.model ?? model,
-    choices: [],
-    usage,
-  };
 }
 
 function chunkText(chunk: ChatCompletionChunk): string {

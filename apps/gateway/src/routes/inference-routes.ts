@@ -1,8 +1,16 @@
-import { chatCompletionRequestSchema, embeddingRequestSchema, modelListSchema, type ModelList } from '@arbiter/shared';
+import {
+  chatCompletionRequestSchema,
+  embeddingRequestSchema,
+  modelListSchema,
+  type ChatCompletionRequest,
+  type ModelList,
+} from '@arbiter/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
-import { createChatCompletion, streamChatCompletion, type PipelineServices, type StreamSink } from '../pipeline/chat-completion.js';
+import { createChatCompletion, streamChatCompletion, type PipelineServices, type StreamWriter } from '../pipeline/chat-completion.js';
+import { createOpenAIStreamWriter } from '../streaming/openai-stream-writer.js';
+import { createSseTransport } from '../streaming/sse-transport.js';
 import { createEmbeddings } from '../pipeline/embeddings.js';
 import type { Authenticator, Principal } from '../pipeline/authenticate.js';
 import { recordRejected } from '../pipeline/record-rejected.js';
@@ -49,7 +57,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = asy
         const signal = abortOnClientClose(reply);
         request.pipelineEntered = true;
         if (request.body.stream === true) {
-          await streamChatCompletion(services, context, request.body, createSseSink(request, reply), signal);
+          await streamChatCompletion(services, context, request.body, createOpenAIWriter(request, request.body, reply), signal);
           return reply;
         }
         const { body, meta } = await createChatCompletion(services, context, request.body, signal);
@@ -109,52 +117,13 @@ function abortOnClientClose(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-/** Writes SSE straight to the socket once the upstream has accepted the request. */
-function createSseSink(request: FastifyRequest, reply: FastifyReply): StreamSink {
-  const raw = reply.raw;
-  let opened = false;
-  let corked = false;
-  // Events parsed from one upstream read are written in one system call: cork on the first write, uncork once the
-  // pipeline has handed over everything that was already available.
-  const uncork = () => {
-    corked = false;
-    raw.uncork();
-  };
-  return {
-    get opened() {
-      return opened;
-    },
-    open(meta) {
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': request.id,
-        ...createMetaHeaders(meta),
-      });
-      opened = true;
-    },
-    write(text) {
-      if (raw.destroyed) return Promise.resolve();
-      if (!corked) {
-        corked = true;
-        raw.cork();
-        process.nextTick(uncork);
-      }
-      if (raw.write(text)) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          raw.off('drain', done);
-          raw.off('close', done);
-          resolve();
-        };
-        raw.once('drain', done);
-        raw.once('close', done);
-      });
-    },
-    end() {
-      if (!raw.writableEnded) raw.end();
-    },
-  };
+/** OpenAI SSE straight to the socket, once the upstream has accepted the request. */
+function createOpenAIWriter(request: FastifyRequest, body: ChatCompletionRequest, reply: FastifyReply): StreamWriter {
+  const transport = createSseTransport({
+    response: reply.raw,
+    requestId: request.id,
+    beforeOpen: () => reply.hijack(),
+    metaHeaders: createMetaHeaders,
+  });
+  return createOpenAIStreamWriter(transport, body.stream_options?.include_usage === true);
 }
