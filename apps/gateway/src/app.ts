@@ -12,6 +12,7 @@ import { loadShippedCatalog } from './pricing/price-catalog.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
 import { registerErrorHandling } from './routes/error-handler.js';
+import { Router } from './routing/router.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
 import { opsRoutes, type ReadinessProbe } from './routes/ops-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
@@ -70,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const http = new HttpClient();
   const providers = createProviderRegistry(env, config, options.secrets, http);
   const catalog = new ModelCatalog(providers, loadShippedCatalog(), config);
+  const router = new Router(catalog, config);
   const recorder = new UsageRecorder(database, {
     flushIntervalMs: config.usage.flush_interval_ms,
     maxBatch: config.usage.max_batch,
@@ -119,7 +121,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       request.principal = authenticator.authenticate(request.headers);
     });
     await authenticated.register(inferenceRoutes, {
-      services: { catalog, recorder },
+      services: { catalog, router, recorder },
       catalog,
       authenticator,
       recordContent: config.usage.record_content,

@@ -81,9 +81,41 @@ export const modelConfigSchema = z.object({
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
+export const routeStrategySchema = z.enum(['fallback', 'weighted', 'lowest-latency', 'lowest-cost', 'least-busy']);
+export type RouteStrategy = z.infer<typeof routeStrategySchema>;
+
+/** A model alias served by several targets (`provider/model` or catalog ids), tried in the strategy's order. */
+export const routeConfigSchema = z.object({
+  alias: z.string().min(1),
+  strategy: routeStrategySchema.default('fallback'),
+  targets: z
+    .array(z.object({ model: z.string().min(1), weight: z.number().positive().default(1) }))
+    .min(1),
+});
+export type RouteConfig = z.infer<typeof routeConfigSchema>;
+
+export const routingConfigSchema = z.object({
+  /** Attempts per request across all targets (1 = no retry; the default retries a transient failure once). */
+  max_attempts: z.number().int().min(1).max(10).default(2),
+  /** Exponential backoff with full jitter between attempts; an upstream Retry-After is honoured up to the maximum. */
+  base_delay_ms: z.number().int().nonnegative().default(100),
+  max_delay_ms: z.number().int().nonnegative().default(2000),
+  circuit_breaker: z
+    .object({
+      /** Consecutive retryable failures that open a target's circuit. */
+      failure_threshold: z.number().int().min(1).default(5),
+      /** How long an open circuit refuses the target before one half-open probe is let through. */
+      cooldown_ms: z.number().int().positive().default(30_000),
+    })
+    .default({ failure_threshold: 5, cooldown_ms: 30_000 }),
+});
+export type RoutingConfig = z.infer<typeof routingConfigSchema>;
+
 export const gatewayConfigSchema = z.object({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
+  routes: z.array(routeConfigSchema).default([]),
+  routing: routingConfigSchema.default(routingConfigSchema.parse({})),
   /** Price overrides keyed by `<provider>/<model>` or a bare model id. */
   prices: z.record(z.string(), priceInputSchema).default({}),
   usage: z

@@ -8,6 +8,8 @@ import {
 } from '@arbiter/shared';
 import type { ModelCatalog, ResolvedModel } from '../catalog/model-catalog.js';
 import { convertToOpenAIUsage } from '../providers/openai/convert-openai-usage.js';
+import { executeWithFallback, formatAttempts, RoutingFailure, type FallbackOptions } from '../routing/execute-with-fallback.js';
+import type { Router } from '../routing/router.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
@@ -16,6 +18,7 @@ import { meter, priceWarnings } from './meter.js';
 
 export interface PipelineServices {
   catalog: ModelCatalog;
+  router: Router;
   recorder: UsageRecorder;
 }
 
@@ -25,6 +28,8 @@ export interface ResponseMeta {
   model: string;
   costUsd: string | null;
   warnings: string[];
+  /** What was tried, when more than one attempt was made (`x-arbiter-attempts`). */
+  attempts?: string;
 }
 
 /**
@@ -52,15 +57,23 @@ export async function createChatCompletion(
 ): Promise<{ body: ChatCompletionResponse | string; meta: ResponseMeta }> {
   let model: ResolvedModel | null = null;
   try {
-    model = services.catalog.resolve(request.model, 'chat');
-    assertProviderReady(model);
-    const result = await model.provider.createChatCompletion({
-      request,
-      upstreamModel: model.upstreamModel,
-      requestId: context.requestId,
-      signal,
-      maxOutputTokens: model.maxOutputTokens,
-    });
+    const plan = services.router.plan(request, 'chat');
+    const { result, target, attempts } = await executeWithFallback(
+      plan,
+      (candidate) => {
+        model = candidate.model;
+        assertProviderReady(candidate.model);
+        return candidate.model.provider.createChatCompletion({
+          request,
+          upstreamModel: candidate.model.upstreamModel,
+          requestId: context.requestId,
+          signal,
+          maxOutputTokens: candidate.model.maxOutputTokens,
+        });
+      },
+      fallbackOptions(services, signal),
+    );
+    model = target.model;
     const text = responseText(result.body);
     const metered = meter(model, result.usage ?? (await estimateUsage(request, text)), result.usage === null);
     const warnings = [...result.warnings, ...metered.warnings];
@@ -76,9 +89,16 @@ export async function createChatCompletion(
     });
     return {
       body: result.rawBody ?? result.body,
-      meta: { provider: model.provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
+      meta: {
+        provider: model.provider.id,
+        model: model.upstreamModel,
+        costUsd: metered.cost?.total ?? null,
+        warnings,
+        attempts: attempts.length > 1 ? formatAttempts(attempts) : undefined,
+      },
     };
-  } catch (error) {
+  } catch (failure) {
+    const error = unwrapRoutingFailure(failure);
     await recordFailure(services, context, request, model, error, signal, null, '');
     throw error;
   }
@@ -103,34 +123,57 @@ export async function streamChatCompletion(
   let lastChunk: ChatCompletionChunk | null = null;
   let warnings: string[] = [];
   try {
-    model = services.catalog.resolve(request.model, 'chat');
-    assertProviderReady(model);
-    const stream = await model.provider.streamChatCompletion({
-      request,
-      upstreamModel: model.upstreamModel,
-      requestId: context.requestId,
-      signal,
-      maxOutputTokens: model.maxOutputTokens,
+    const plan = services.router.plan(request, 'chat');
+    // An attempt counts as failed until its first part arrived: before the first byte reaches the client, a stream
+    // that fails (refused, cut, an error event first) falls over to the next target.
+    const { result, target, attempts } = await executeWithFallback(
+      plan,
+      async (candidate) => {
+        model = candidate.model;
+        assertProviderReady(candidate.model);
+        const stream = await candidate.model.provider.streamChatCompletion({
+          request,
+          upstreamModel: candidate.model.upstreamModel,
+          requestId: context.requestId,
+          signal,
+          maxOutputTokens: candidate.model.maxOutputTokens,
+        });
+        const iterator = stream[Symbol.asyncIterator]();
+        return { stream, iterator, first: await iterator.next() };
+      },
+      fallbackOptions(services, signal),
+    );
+    const resolved = target.model;
+    model = resolved;
+    warnings = [...result.stream.warnings, ...priceWarnings(resolved)];
+    sink.open({
+      provider: resolved.provider.id,
+      model: resolved.upstreamModel,
+      costUsd: null,
+      warnings,
+      attempts: attempts.length > 1 ? formatAttempts(attempts) : undefined,
     });
-    warnings = [...stream.warnings, ...priceWarnings(model)];
-    sink.open({ provider: model.provider.id, model: model.upstreamModel, costUsd: null, warnings });
-    for await (const part of stream) {
+    for (let next = result.first; next.done !== true; next = await result.iterator.next()) {
+      const part = next.value;
       if (part.type === 'usage') {
         usage = part.usage;
         wireUsage = part.wire;
         continue;
       }
-      ttftMs ??= performance.now() - context.startedMs;
+      if (ttftMs === null) {
+        ttftMs = performance.now() - context.startedMs;
+        target.stats.recordTtft(ttftMs);
+      }
       lastChunk = part.chunk;
       text += chunkText(part.chunk);
       await sink.writeChunk(part.chunk, part.raw);
     }
     const finalUsage = usage ?? (await estimateUsage(request, text));
-    await sink.finish(wireUsage ?? convertToOpenAIUsage(finalUsage), lastChunk, model.upstreamModel);
+    await sink.finish(wireUsage ?? convertToOpenAIUsage(finalUsage), lastChunk, resolved.upstreamModel);
     sink.end();
-    const metered = meter(model, finalUsage, usage === null);
+    const metered = meter(resolved, finalUsage, usage === null);
     record(services, context, request, {
-      model,
+      model: resolved,
       status: 'success',
       httpStatus: 200,
       usage: metered.usage,
@@ -141,7 +184,8 @@ export async function streamChatCompletion(
       responseText: text,
       stream: true,
     });
-  } catch (error) {
+  } catch (failure) {
+    const error = unwrapRoutingFailure(failure);
     await recordFailure(services, context, request, model, error, signal, usage, text, ttftMs, true, warnings);
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal)) {
@@ -150,6 +194,20 @@ export async function streamChatCompletion(
     }
     sink.end();
   }
+}
+
+function fallbackOptions(services: PipelineServices, signal: AbortSignal): FallbackOptions {
+  const settings = services.router.settings;
+  return { maxAttempts: settings.max_attempts, baseDelayMs: settings.base_delay_ms, maxDelayMs: settings.max_delay_ms, signal };
+}
+
+/** The error the client gets: the last attempt's, with what was tried in `x-arbiter-attempts`. */
+function unwrapRoutingFailure(failure: unknown): unknown {
+  if (!(failure instanceof RoutingFailure)) return failure;
+  if (failure.cause instanceof GatewayError && failure.attempts.length > 1) {
+    failure.cause.headers['x-arbiter-attempts'] = formatAttempts(failure.attempts);
+  }
+  return failure.cause;
 }
 
 function chunkText(chunk: ChatCompletionChunk): string {

@@ -7,7 +7,8 @@ const messages = [{ role: 'user' as const, content: 'Hello' }];
 let env: E2EEnvironment;
 
 beforeAll(async () => {
-  env = await startE2EEnvironment();
+  // One attempt, no breaker: these tests look at how a single failure reaches the client (routing.test.ts covers retries).
+  env = await startE2EEnvironment({ routing: { max_attempts: 1, circuit_breaker: { failure_threshold: 1000, cooldown_ms: 1 } } });
 });
 afterAll(async () => {
   await env.close();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { usageListSchema, type UsageRecordView } from '@arbiter/shared';
+import { gatewayConfigSchema, usageListSchema, type UsageRecordView } from '@arbiter/shared';
+import type { z } from 'zod';
 import OpenAI from 'openai';
 import { startAnthropicEmulator } from '../../src/emulators/anthropic-emulator.js';
 import type { EmulatorHandle } from '../../src/emulators/emulator-server.js';
@@ -27,7 +28,13 @@ export interface E2EEnvironment {
  * The gateway on port 0 with both emulators as its upstreams and the official clients pointed at it. The database
  * is the real PostgreSQL when DATABASE_URL is set, else the embedded PGlite.
  */
-export async function startE2EEnvironment(): Promise<E2EEnvironment> {
+export interface E2EOptions {
+  /** `routes:` and `routing:` sections of arbiter.yaml for this environment. */
+  routes?: z.input<typeof gatewayConfigSchema>['routes'];
+  routing?: z.input<typeof gatewayConfigSchema>['routing'];
+}
+
+export async function startE2EEnvironment(options: E2EOptions = {}): Promise<E2EEnvironment> {
   const database = await openTestDatabase();
   const openaiEmulator = await startOpenAIEmulator({ apiKey: EMULATOR_KEY });
   const anthropicEmulator = await startAnthropicEmulator({ apiKey: EMULATOR_KEY });
@@ -52,6 +59,8 @@ export async function startE2EEnvironment(): Promise<E2EEnvironment> {
         },
       },
       models: [{ id: `${localProvider}-llama`, provider: localProvider, upstream_model: 'llama3.1', price: { input_per_1k: 0.001, output_per_1k: 0.002 } }],
+      routes: options.routes,
+      routing: options.routing,
     },
   });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, logLevel: 'off' });
