@@ -13,9 +13,17 @@ const raw = readFileSync(sourcePath);
 const data = JSON.parse(raw.toString('utf8')) as Record<string, Record<string, unknown>>;
 
 /** Which LiteLLM providers feed which of our providers. Bare names only (no region or reseller prefixes). */
-const providers: Record<string, { litellm: string[]; include: (key: string) => boolean }> = {
+const providers: Record<string, { litellm: string[]; include: (key: string) => boolean; rename?: (key: string) => string }> = {
   openai: { litellm: ['openai'], include: (key) => !key.includes('/') && !key.startsWith('ft:') },
   anthropic: { litellm: ['anthropic'], include: (key) => !key.includes('/') },
+  // Bedrock model ids and cross-region inference profiles (us., eu., apac., global.); region-pinned keys left out.
+  bedrock: { litellm: ['bedrock', 'bedrock_converse'], include: (key) => !key.includes('/') },
+  // Vertex AI's Gemini models under their bare names.
+  vertex: { litellm: ['vertex_ai-language-models', 'vertex_ai-embedding-models'], include: (key) => !key.includes('/') },
+  // The Gemini API (Google AI Studio) prices, keyed `gemini/<model>` in the source.
+  gemini: { litellm: ['gemini'], include: (key) => /^gemini\/[^/]+$/.test(key), rename: (key) => key.slice('gemini/'.length) },
+  // Azure OpenAI (global standard deployments), keyed `azure/<model>` in the source.
+  azure: { litellm: ['azure'], include: (key) => /^azure\/[^/]+$/.test(key), rename: (key) => key.slice('azure/'.length) },
 };
 
 function per1m(value: unknown): number | undefined {
@@ -36,16 +44,18 @@ function flag(entry: Record<string, unknown>, name: string): boolean {
   return entry[name] === true;
 }
 
-for (const [provider, { litellm, include }] of Object.entries(providers)) {
+for (const [provider, { litellm, include, rename }] of Object.entries(providers)) {
   const models: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(data).sort(([a], [b]) => a.localeCompare(b))) {
     if (!litellm.includes(String(entry.litellm_provider)) || !include(key)) continue;
-    if (entry.mode !== 'chat' && entry.mode !== 'embedding' && entry.mode !== 'responses') continue;
+    // Gemini image models answer through generateContent like chat models (text and image parts, token-priced).
+    const chatLike = entry.mode === 'chat' || entry.mode === 'responses' || (entry.mode === 'image_generation' && key.includes('gemini'));
+    if (!chatLike && entry.mode !== 'embedding') continue;
     const input = per1m(entry.input_cost_per_token);
     const output = per1m(entry.output_cost_per_token) ?? (entry.mode === 'embedding' ? 0 : undefined);
     if (input === undefined || output === undefined) continue;
     const above200k = per1m(entry.input_cost_per_token_above_200k_tokens);
-    models[key] = {
+    models[rename === undefined ? key : rename(key)] = {
       mode: entry.mode === 'embedding' ? 'embedding' : 'chat',
       price: {
         input_per_1m: input,
