@@ -66,6 +66,9 @@ const chatRequestSchema = z.looseObject({
 });
 const embeddingRequestSchema = z.looseObject({ input: z.union([z.string(), z.array(z.unknown())]) });
 const modeSchema = z.enum(['prompt', 'completion']);
+const choiceVerdictSchema = z.looseObject({
+  choices: z.array(z.looseObject({ content_filter_results: z.record(z.string(), z.unknown()) })).length(1),
+});
 const finishChunkSchema = z.looseObject({
   choices: z.array(z.looseObject({ finish_reason: z.literal('stop'), content_filter_results: z.unknown() })).length(1),
 });
@@ -159,17 +162,23 @@ function buildStreamScripts(events: readonly string[], usageChunk: string): Stre
   };
 }
 
-/** The recorded stream cut after two words, ending with a finish chunk that the output filter stopped. */
+/**
+ * The recorded stream cut after two words (prompt-filter event, role chunk, two content chunks), ending with a finish
+ * chunk that the output filter stopped, carrying the last content chunk's verdicts with violence raised.
+ */
 function buildFilteredStreamEvents(events: readonly string[]): string[] {
+  const kept = events.slice(0, 4);
+  const lastKept = kept.at(-1);
   const finish = events.at(-1);
-  if (finish === undefined) throw new Error('the Azure stream recording has no events');
+  if (lastKept === undefined || finish === undefined) throw new Error('the Azure stream recording is too short');
+  const verdict = choiceVerdictSchema.parse(JSON.parse(lastKept)).choices[0]?.content_filter_results;
   const chunk = finishChunkSchema.parse(JSON.parse(finish));
   const choices = chunk.choices.map((choice) => ({
     ...choice,
     finish_reason: 'content_filter',
-    content_filter_results: filteredVerdict({ hate: { filtered: false, severity: 'safe' } }),
+    content_filter_results: filteredVerdict(verdict),
   }));
-  return [...events.slice(0, 4), JSON.stringify({ ...chunk, choices })];
+  return [...kept, JSON.stringify({ ...chunk, choices })];
 }
 
 function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {

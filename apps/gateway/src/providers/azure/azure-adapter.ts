@@ -81,18 +81,6 @@ export class AzureAdapter implements ProviderAdapter {
     return url;
   }
 
-  async buildAuthHeaders(): Promise<Record<string, string>> {
-    const { apiKey, adToken, adTokenProvider } = this.options;
-    if (apiKey !== undefined) return { 'api-key': apiKey };
-    if (adTokenProvider === undefined) return adToken === undefined ? {} : { authorization: `Bearer ${adToken}` };
-    try {
-      return { authorization: `Bearer ${await adTokenProvider()}` };
-    } catch (error) {
-      const message = `could not get a Microsoft Entra ID token: ${error instanceof Error ? error.message : String(error)}`;
-      throw new UpstreamError('upstream_unavailable', { provider: this.id, upstreamStatus: null, message, cause: error });
-    }
-  }
-
   async createChatCompletion(call: ChatCall): Promise<ChatResult> {
     const { response, converted } = await this.postChat(call, false);
     const rawBody = await readBodyText(this.id, response, call.signal);
@@ -149,9 +137,22 @@ export class AzureAdapter implements ProviderAdapter {
         return { response: await this.post(url, converted.body, call, accept), converted };
       } catch (error) {
         const newlyRejected = findUnrecognizedParameters(error).filter((parameter) => parameter in converted.body);
-        if (newlyRejected.length === 0 || attempt > 0) throw error;
+        // Each retry leaves out at least one more of the two downgradable parameters, so two retries are the most.
+        if (newlyRejected.length === 0 || attempt >= 2) throw error;
         this.rejectedParameters.set(deployment, new Set([...(rejected ?? []), ...newlyRejected]));
       }
+    }
+  }
+
+  private async buildAuthHeaders(): Promise<Record<string, string>> {
+    const { apiKey, adToken, adTokenProvider } = this.options;
+    if (apiKey !== undefined) return { 'api-key': apiKey };
+    if (adTokenProvider === undefined) return adToken === undefined ? {} : { authorization: `Bearer ${adToken}` };
+    try {
+      return { authorization: `Bearer ${await adTokenProvider()}` };
+    } catch (error) {
+      const message = `could not get a Microsoft Entra ID token: ${error instanceof Error ? error.message : String(error)}`;
+      throw new UpstreamError('upstream_unavailable', { provider: this.id, upstreamStatus: null, message, cause: error });
     }
   }
 
