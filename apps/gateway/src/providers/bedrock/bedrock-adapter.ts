@@ -90,7 +90,8 @@ export class BedrockAdapter implements ProviderAdapter {
     let next = 0;
     const answered: UpstreamResponse[] = [];
     const worker = async (): Promise<void> => {
-      while (next < bodies.length && !signal.aborted) {
+      while (next < bodies.length) {
+        signal.throwIfAborted();
         const index = next++;
         const response = await this.post('invoke', bodies[index], { ...call, signal });
         responses[index] = await readJsonBody(this.id, response, titanEmbeddingResponseSchema, signal);

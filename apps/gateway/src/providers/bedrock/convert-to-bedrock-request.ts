@@ -60,7 +60,11 @@ function applyInferenceConfig(request: ChatCompletionRequest, body: BedrockConve
     config.temperature = Math.min(temperature, 1);
     if (temperature > 1) warnings.push(`temperature ${temperature} is above Bedrock's maximum of 1; 1 was sent`);
   }
-  if (topP != null) config.topP = topP;
+  if (topP != null) {
+    // Current Claude models reject requests that set both; Anthropic advises changing only one of them anyway.
+    if (!claude || config.temperature === undefined) config.topP = topP;
+    else warnings.push('top_p was not sent: Claude models accept temperature or top_p, not both (temperature was sent)');
+  }
   const stopSequences = typeof stop === 'string' ? [stop] : (stop ?? []);
   if (stopSequences.length > 0) config.stopSequences = stopSequences;
   body.inferenceConfig = config;
