@@ -171,7 +171,8 @@ export class GoogleAdapter implements ProviderAdapter {
   }
 }
 
-function defaultOrigin(kind: 'gemini' | 'vertex', location: string): string {
+/** The public endpoint: Vertex AI is regional (`{location}-aiplatform…`) except for the `global` location. */
+export function defaultOrigin(kind: 'gemini' | 'vertex', location: string): string {
   if (kind === 'gemini') return 'https://generativelanguage.googleapis.com';
   return location === 'global' ? 'https://aiplatform.googleapis.com' : `https://${location}-aiplatform.googleapis.com`;
 }
