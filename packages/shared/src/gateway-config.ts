@@ -38,7 +38,7 @@ function convertPer1kPrice(price: z.infer<typeof per1kPriceSchema>): ModelPrice 
   };
 }
 
-export const providerKindSchema = z.enum(['openai', 'anthropic', 'openai-compatible']);
+export const providerKindSchema = z.enum(['openai', 'anthropic', 'openai-compatible', 'azure', 'bedrock', 'gemini', 'vertex']);
 export type ProviderKind = z.infer<typeof providerKindSchema>;
 
 /** Behaviour differences of OpenAI-compatible servers, so that none of them needs code. */
@@ -62,6 +62,13 @@ export const providerConfigSchema = z.object({
   /** Extra headers sent with every upstream request. */
   headers: z.record(z.string(), z.string()).default({}),
   timeout_ms: z.number().int().positive().default(600_000),
+  /** Azure OpenAI: the api-version query parameter. */
+  api_version: z.string().optional(),
+  /** AWS Bedrock: the region of the runtime endpoint. */
+  region: z.string().optional(),
+  /** Vertex AI: project and location (default: the service account's project, us-central1). */
+  project: z.string().optional(),
+  location: z.string().optional(),
   connections: z.number().int().positive().default(128),
   quirks: providerQuirksSchema.default(providerQuirksSchema.parse({})),
 });

@@ -20,13 +20,32 @@ export interface ResolvedModel {
   endpoints: readonly ModelEndpoint[];
 }
 
+/** Credentials first, then the preference order, built-in providers (id = kind) before config-declared ones. */
+function providerRank(provider: ProviderAdapter): number {
+  const kindRank = bareIdPreference.indexOf(provider.kind);
+  return (provider.missingCredential() === null ? 0 : 100) + (kindRank < 0 ? 50 : kindRank) * 2 + (provider.id === provider.kind ? 0 : 1);
+}
+
 export interface ListedModel {
   id: string;
   provider: string;
 }
 
 /** Which shipped catalog describes a provider's models: by its kind (an OpenAI-compatible server has none). */
-const catalogByKind: Record<string, string> = { openai: 'openai', anthropic: 'anthropic' };
+const catalogByKind: Record<string, string> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  azure: 'azure',
+  bedrock: 'bedrock',
+  gemini: 'gemini',
+  vertex: 'vertex',
+};
+
+/**
+ * When several providers serve the same bare id (gpt-4o on OpenAI and Azure, gemini-2.5-pro on the Gemini API and
+ * Vertex), the bare id goes to one with credentials, the first in this order; `provider/model` always picks exactly.
+ */
+const bareIdPreference = ['openai', 'anthropic', 'gemini', 'vertex', 'bedrock', 'azure'];
 
 /**
  * Resolves model ids, bare (`gpt-4o-mini`, looked up in config then in the shipped catalog) or provider-prefixed
@@ -47,15 +66,12 @@ export class ModelCatalog {
       if (models === undefined) this.byProvider.set(model.provider, (models = new Map()));
       models.set(model.id, model);
     }
-    // Shipped models are reachable by bare id through every provider of the matching kind; the built-in provider
-    // (whose id equals the kind) wins over a config-declared one.
-    for (const [providerId, provider] of providers) {
+    // Shipped models are reachable by bare id through the most preferred provider that serves them.
+    for (const provider of [...providers.values()].sort((a, b) => providerRank(a) - providerRank(b))) {
       const catalog = this.byProvider.get(catalogByKind[provider.kind] ?? '');
       if (catalog === undefined) continue;
       for (const model of catalog.values()) {
-        const existing = this.bare.get(model.id);
-        if (existing !== undefined && providerId !== provider.kind) continue;
-        this.bare.set(model.id, this.build(model.id, provider, model.id));
+        if (!this.bare.has(model.id)) this.bare.set(model.id, this.build(model.id, provider, model.id));
       }
     }
     for (const model of config.models) {

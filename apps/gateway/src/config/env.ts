@@ -36,6 +36,25 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalString,
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString,
+  /** AWS Bedrock: static credentials and region, as the AWS SDKs read them; the endpoint override is the SDK's too. */
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+  AWS_SESSION_TOKEN: optionalString,
+  AWS_REGION: optionalString,
+  AWS_DEFAULT_REGION: optionalString,
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: optionalString,
+  /** Azure OpenAI: the resource endpoint registers the built-in `azure` provider; key or Entra token. */
+  AZURE_OPENAI_ENDPOINT: optionalString,
+  AZURE_OPENAI_API_KEY: optionalString,
+  AZURE_OPENAI_API_VERSION: optionalString,
+  AZURE_OPENAI_AD_TOKEN: optionalString,
+  /** Google: the Gemini API key; Vertex AI service-account key file, project and location; endpoint overrides. */
+  GOOGLE_API_KEY: optionalString,
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+  GOOGLE_CLOUD_PROJECT: optionalString,
+  GOOGLE_CLOUD_LOCATION: optionalString,
+  GOOGLE_GEMINI_BASE_URL: optionalString,
+  GOOGLE_VERTEX_BASE_URL: optionalString,
 });
 
 export type Env = Readonly<z.infer<typeof envSchema>>;
