@@ -66,7 +66,7 @@ export const providerConfigSchema = z.object({
   api_version: z.string().optional(),
   /** AWS Bedrock: the region of the runtime endpoint. */
   region: z.string().optional(),
-  /** Vertex AI: project and location (default: the service account's project, us-central1). */
+  /** Vertex AI: project and location (default: the service account's project, location `global`). */
   project: z.string().optional(),
   location: z.string().optional(),
   connections: z.number().int().positive().default(128),
