@@ -69,6 +69,7 @@ export async function createChatCompletion(
           requestId: context.requestId,
           signal,
           maxOutputTokens: candidate.model.maxOutputTokens,
+          reasoningModel: candidate.model.capabilities?.reasoning === true,
         });
       },
       fallbackOptions(services, signal),
@@ -137,6 +138,7 @@ export async function streamChatCompletion(
           requestId: context.requestId,
           signal,
           maxOutputTokens: candidate.model.maxOutputTokens,
+          reasoningModel: candidate.model.capabilities?.reasoning === true,
         });
         const iterator = stream[Symbol.asyncIterator]();
         return { stream, iterator, first: await iterator.next() };

@@ -144,6 +144,14 @@ describe(`the official openai client through the gateway to the OpenAI emulator 
     expect(ids).toContain(`${env.localProvider}-llama`);
   });
 
+  it('reasoning models: refused sampling parameters become warnings, not upstream 400s', async () => {
+    const { response } = await env.client.chat.completions.create({ model: 'o3', messages, temperature: 0.3, max_tokens: 100 }).withResponse();
+    expect(response.headers.get('x-arbiter-warnings')).toContain('temperature is not supported by the reasoning model o3');
+    const upstream = env.openaiEmulator.requests.at(-1)!;
+    expect(upstream.body).not.toHaveProperty('temperature');
+    expect(upstream.body).toMatchObject({ model: 'o3', max_completion_tokens: 100 });
+  });
+
   it('upstream 4xx pass through with their status and the provider named', async () => {
     const error = await env.client.chat.completions.create({ model: 'openai/nonexistent-model', messages }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error' });

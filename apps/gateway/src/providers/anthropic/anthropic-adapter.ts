@@ -1,7 +1,25 @@
-import { createStatusError, headerValue, readJsonBody, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
-import type { ChatCall, ChatResult, ChatStream, ProviderAdapter, UpstreamMetadata } from '../shared/provider-adapter.js';
-import { anthropicMessageSchema } from './anthropic-api.js';
-import { transformAnthropicStream } from './anthropic-stream.js';
+import type { NormalizedUsage } from '@arbiter/shared';
+import {
+  createStatusError,
+  headerValue,
+  parseJsonBody,
+  readBodyText,
+  readJsonBody,
+  type HttpClient,
+  type UpstreamResponse,
+} from '../shared/http-client.js';
+import type { CallContext, ChatCall, ChatResult, ChatStream, ProviderAdapter, UpstreamMetadata } from '../shared/provider-adapter.js';
+import { readServerSentEvents } from '../shared/sse.js';
+import { UpstreamError } from '../shared/upstream-error.js';
+import {
+  anthropicMessageSchema,
+  anthropicStreamEventSchema,
+  anthropicTokenCountSchema,
+  type AnthropicMessage,
+  type AnthropicStreamEvent,
+} from './anthropic-api.js';
+import { AnthropicStreamConverter, transformAnthropicStream } from './anthropic-stream.js';
+import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest, type ConvertedAnthropicRequest } from './convert-to-anthropic-request.js';
 import { parseAnthropicError } from './map-anthropic-error.js';
@@ -17,6 +35,38 @@ export interface AnthropicAdapterOptions {
   http: HttpClient;
 }
 
+/** A request in Anthropic's own format, from the Anthropic-compatible ingress (pass-through). */
+export interface MessagesCall extends CallContext {
+  /** The client's request body: sent unchanged except `model`, which becomes `upstreamModel`. */
+  body: Record<string, unknown>;
+  /** The client's `anthropic-beta` header: a beta changes what a body may contain, so it travels with the body. */
+  beta?: string | null;
+}
+
+export interface MessageResult {
+  /** The upstream's response bytes, for the client as they came. */
+  rawBody: string;
+  message: AnthropicMessage;
+  usage: NormalizedUsage;
+  upstream: UpstreamMetadata;
+}
+
+export type MessageStreamPart =
+  /** One upstream event: its name and data text (to forward unchanged) and its parsed form. */
+  | { type: 'event'; name: string; data: string; event: AnthropicStreamEvent }
+  /** The message's usage, once, right after `message_stop`. */
+  | { type: 'usage'; usage: NormalizedUsage };
+
+export interface MessageStream extends AsyncIterable<MessageStreamPart> {
+  upstream: UpstreamMetadata;
+}
+
+export interface TokenCountResult {
+  rawBody: string;
+  inputTokens: number;
+  upstream: UpstreamMetadata;
+}
+
 /** The API version this adapter's converters are written against. */
 const anthropicVersion = '2023-06-01';
 
@@ -26,11 +76,13 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly kind = 'anthropic';
   readonly id: string;
   private readonly url: URL;
+  private readonly countTokensUrl: URL;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: AnthropicAdapterOptions) {
     this.id = options.id;
     this.url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v1/messages`);
+    this.countTokensUrl = new URL(`${this.url.href}/count_tokens`);
     this.headers = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -70,6 +122,66 @@ export class AnthropicAdapter implements ProviderAdapter {
     };
   }
 
+  /** Native pass-through: the client's Messages body to Anthropic, the response bytes back unchanged. */
+  async createMessage(call: MessagesCall): Promise<MessageResult> {
+    const response = await this.send(this.url, this.nativeBody(call), call.signal, this.nativeHeaders(call));
+    const rawBody = await readBodyText(this.id, response, call.signal);
+    const message = parseJsonBody(this.id, rawBody, anthropicMessageSchema, response.status);
+    return { rawBody, message, usage: convertAnthropicUsage(message.usage), upstream: this.metadata(response, message.model) };
+  }
+
+  /**
+   * Native pass-through, streamed: every upstream event as it came, plus the usage at `message_stop`. An `error`
+   * event is yielded (so it can be forwarded) and then thrown as an UpstreamError; so is a stream that ends early.
+   */
+  async streamMessage(call: MessagesCall): Promise<MessageStream> {
+    const body = this.nativeBody({ ...call, body: { ...call.body, stream: true } });
+    const response = await this.send(this.url, body, call.signal, this.nativeHeaders(call, 'text/event-stream'));
+    const parts = this.readMessageEvents(response, call.signal);
+    return { upstream: this.metadata(response, null), [Symbol.asyncIterator]: () => parts };
+  }
+
+  async countTokens(call: MessagesCall): Promise<TokenCountResult> {
+    const response = await this.send(this.countTokensUrl, this.nativeBody(call), call.signal, this.nativeHeaders(call));
+    const rawBody = await readBodyText(this.id, response, call.signal);
+    const count = parseJsonBody(this.id, rawBody, anthropicTokenCountSchema, response.status);
+    return { rawBody, inputTokens: count.input_tokens, upstream: this.metadata(response, null) };
+  }
+
+  private async *readMessageEvents(response: UpstreamResponse, signal: AbortSignal): AsyncGenerator<MessageStreamPart> {
+    // The converter of the OpenAI-format path knows how usage accumulates and what an error event means.
+    const converter = new AnthropicStreamConverter(this.id, { responseToolName: null });
+    for await (const message of readServerSentEvents(this.id, response, signal)) {
+      if (message.data.trim() === '') continue;
+      const event = parseJsonBody(this.id, message.data, anthropicStreamEventSchema, response.status);
+      const name = message.event ?? (event.type === 'unknown' ? event.unknownType : event.type);
+      yield { type: 'event', name, data: message.data, event };
+      for (const part of converter.convert(event)) {
+        if (part.type === 'usage') yield { type: 'usage', usage: part.usage };
+      }
+    }
+    if (!converter.finished) {
+      throw new UpstreamError('upstream_invalid_response', {
+        provider: this.id,
+        upstreamStatus: response.status,
+        message: 'the stream ended before message_stop',
+      });
+    }
+  }
+
+  private nativeBody(call: MessagesCall): string {
+    return JSON.stringify({ ...call.body, model: call.upstreamModel });
+  }
+
+  private nativeHeaders(call: MessagesCall, accept?: string): Record<string, string> {
+    const headers: Record<string, string> = accept === undefined ? { ...this.headers } : { ...this.headers, accept };
+    if (call.beta != null && call.beta !== '') {
+      const configured = headers['anthropic-beta'];
+      headers['anthropic-beta'] = configured === undefined ? call.beta : `${configured},${call.beta}`;
+    }
+    return headers;
+  }
+
   private convertRequest(call: ChatCall, stream: boolean): ConvertedAnthropicRequest {
     return convertToAnthropicRequest(call.request, {
       upstreamModel: call.upstreamModel,
@@ -78,16 +190,21 @@ export class AnthropicAdapter implements ProviderAdapter {
     });
   }
 
-  private async post(converted: ConvertedAnthropicRequest, call: ChatCall, accept?: string): Promise<UpstreamResponse> {
+  private post(converted: ConvertedAnthropicRequest, call: ChatCall, accept?: string): Promise<UpstreamResponse> {
+    const headers = accept === undefined ? this.headers : { ...this.headers, accept };
+    return this.send(this.url, JSON.stringify(converted.body), call.signal, headers);
+  }
+
+  private async send(url: URL, body: string, signal: AbortSignal, headers: Record<string, string>): Promise<UpstreamResponse> {
     const response = await this.options.http.send({
       provider: this.id,
-      url: this.url,
-      headers: accept === undefined ? this.headers : { ...this.headers, accept },
-      body: JSON.stringify(converted.body),
-      signal: call.signal,
+      url,
+      headers,
+      body,
+      signal,
       timeoutMs: this.options.timeoutMs,
     });
-    if (response.status >= 300) throw await createStatusError(this.id, response, call.signal, parseAnthropicError);
+    if (response.status >= 300) throw await createStatusError(this.id, response, signal, parseAnthropicError);
     return response;
   }
 

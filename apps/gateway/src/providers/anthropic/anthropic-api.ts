@@ -60,6 +60,10 @@ export const anthropicMessageSchema = z.looseObject({
 });
 export type AnthropicMessage = z.infer<typeof anthropicMessageSchema>;
 
+/** The answer of `POST /v1/messages/count_tokens`. */
+export const anthropicTokenCountSchema = z.looseObject({ input_tokens: z.number().int().nonnegative() });
+export type AnthropicTokenCount = z.infer<typeof anthropicTokenCountSchema>;
+
 /** The error body of non-2xx responses, and the payload of the `error` stream event. */
 export const anthropicErrorBodySchema = z.looseObject({
   type: z.literal('error').optional(),

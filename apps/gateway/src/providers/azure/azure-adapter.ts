@@ -132,7 +132,13 @@ export class AzureAdapter implements ProviderAdapter {
     const accept = stream ? 'text/event-stream' : 'application/json';
     for (let attempt = 0; ; attempt += 1) {
       const rejected = this.rejectedParameters.get(deployment);
-      const converted = convertToAzureRequest(call.request, { deployment, stream, apiVersion: this.apiVersion, rejected });
+      const converted = convertToAzureRequest(call.request, {
+        deployment,
+        stream,
+        apiVersion: this.apiVersion,
+        rejected,
+        reasoningModel: call.reasoningModel,
+      });
       try {
         return { response: await this.post(url, converted.body, call, accept), converted };
       } catch (error) {

@@ -9,6 +9,8 @@ export interface AzureRequestOptions {
   apiVersion: string;
   /** Parameters this deployment already rejected as unrecognized: not sent again. */
   rejected?: ReadonlySet<DowngradableParameter>;
+  /** The deployment runs a reasoning model: sampling parameters it refuses are dropped with a warning. */
+  reasoningModel?: boolean;
 }
 
 const defaultQuirks = providerQuirksSchema.parse({});
@@ -41,5 +43,6 @@ export function convertToAzureRequest(request: ChatCompletionRequest, options: A
     stream: options.stream,
     kind: 'openai-compatible',
     quirks,
+    reasoningModel: options.reasoningModel,
   });
 }

@@ -38,3 +38,34 @@ describe('convertToOpenAIRequest', () => {
     expect(warnings).toHaveLength(2);
   });
 });
+
+describe('reasoning models', () => {
+  const reasoning = chatCompletionRequestSchema.parse({
+    model: 'o3',
+    messages: [{ role: 'user', content: 'hi' }],
+    temperature: 0.2,
+    top_p: 1,
+    presence_penalty: 0.5,
+    logprobs: true,
+  });
+
+  it('drops the sampling parameters they refuse, each with a warning, and keeps accepted values', () => {
+    const { body, warnings } = convertToOpenAIRequest(reasoning, { upstreamModel: 'o3', stream: false, kind: 'openai', quirks: defaults, reasoningModel: true });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('presence_penalty');
+    expect(body).not.toHaveProperty('logprobs');
+    expect(body.top_p).toBe(1);
+    expect(warnings).toEqual([
+      'temperature is not supported by the reasoning model o3 and was not sent',
+      'presence_penalty is not supported by the reasoning model o3 and was not sent',
+      'logprobs is not supported by the reasoning model o3 and was not sent',
+    ]);
+  });
+
+  it('keeps them with reasoning_effort none (GPT-5.1 and later) and for non-reasoning models', () => {
+    const none = convertToOpenAIRequest({ ...reasoning, reasoning_effort: 'none' }, { upstreamModel: 'gpt-5.1', stream: false, kind: 'openai', quirks: defaults, reasoningModel: true });
+    expect(none.body.temperature).toBe(0.2);
+    const plain = convertToOpenAIRequest(reasoning, { upstreamModel: 'gpt-4o', stream: false, kind: 'openai', quirks: defaults });
+    expect(plain.warnings).toEqual([]);
+  });
+});

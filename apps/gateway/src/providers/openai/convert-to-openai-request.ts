@@ -6,7 +6,23 @@ export interface OpenAIRequestOptions {
   /** `openai` speaks the current API; `openai-compatible` servers follow their quirks. */
   kind: 'openai' | 'openai-compatible';
   quirks: ProviderQuirks;
+  /** A reasoning model (o-series, gpt-5 family): sampling parameters it refuses are dropped with a warning. */
+  reasoningModel?: boolean;
 }
+
+/**
+ * Parameters OpenAI's reasoning models refuse with a 400 ("Unsupported parameter: 'temperature' is not supported
+ * with this model."), with the value they accept, if any. GPT-5.1 and later accept them with reasoning_effort none.
+ */
+const reasoningModelRefuses: Array<{ name: keyof ChatCompletionRequest; accepted?: number }> = [
+  { name: 'temperature', accepted: 1 },
+  { name: 'top_p', accepted: 1 },
+  { name: 'presence_penalty', accepted: 0 },
+  { name: 'frequency_penalty', accepted: 0 },
+  { name: 'logprobs' },
+  { name: 'top_logprobs' },
+  { name: 'logit_bias' },
+];
 
 export interface ConvertedRequest {
   body: Record<string, unknown>;
@@ -42,6 +58,15 @@ export function convertToOpenAIRequest(request: ChatCompletionRequest, options: 
   if (request.response_format?.type === 'json_schema' && !options.quirks.json_schema) {
     body.response_format = { type: 'json_object' };
     warnings.push('response_format.json_schema is not supported by this server; sent as json_object');
+  }
+
+  if (options.reasoningModel === true && request.reasoning_effort !== 'none') {
+    for (const { name, accepted } of reasoningModelRefuses) {
+      const value = body[name];
+      if (value == null || value === accepted || value === false) continue;
+      delete body[name];
+      warnings.push(`${name} is not supported by the reasoning model ${options.upstreamModel} and was not sent`);
+    }
   }
 
   for (const param of options.quirks.unsupported_params) {

@@ -73,6 +73,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       stream: false,
       kind: this.kind,
       quirks: this.quirks,
+      reasoningModel: call.reasoningModel,
     });
     const response = await this.post('/chat/completions', converted.body, call);
     const rawBody = await readBodyText(this.id, response, call.signal);
@@ -93,6 +94,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       stream: true,
       kind: this.kind,
       quirks: this.quirks,
+      reasoningModel: call.reasoningModel,
     });
     const response = await this.post('/chat/completions', converted.body, call, 'text/event-stream');
     const parts = transformOpenAIStream(this.id, response, call.signal);

@@ -83,6 +83,8 @@ export type ChatStreamPart =
 export interface ChatCallOptions {
   /** The model's largest output (from the catalog), for providers that require `max_tokens` (Anthropic). */
   maxOutputTokens?: number | null;
+  /** The catalog says this is a reasoning model (OpenAI's o-series and gpt-5 family refuse sampling parameters). */
+  reasoningModel?: boolean;
 }
 
 export interface ChatStream extends AsyncIterable<ChatStreamPart> {
