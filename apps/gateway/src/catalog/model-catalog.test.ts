@@ -52,6 +52,14 @@ describe('ModelCatalog', () => {
     expect(ids).not.toContain('claude-sonnet-4-5');
   });
 
+  it('accepts the seed form host_platform:model_id', () => {
+    expect(catalog.resolve('openai:gpt-4o-mini', 'chat')).toMatchObject({ qualifiedName: 'openai/gpt-4o-mini', requested: 'openai:gpt-4o-mini' });
+    expect(catalog.resolve('aws_bedrock:anthropic.claude-3-haiku-20240307-v1:0', 'chat')).toMatchObject({
+      qualifiedName: 'bedrock/anthropic.claude-3-haiku-20240307-v1:0',
+      price: { price: { input_per_1m: 0.25, output_per_1m: 1.25 } },
+    });
+  });
+
   it('rejects unknown models and the wrong endpoint', () => {
     expect(() => catalog.resolve('nope', 'chat')).toThrow(/does not exist/);
     expect(() => catalog.resolve('gpt-4o-mini', 'embeddings')).toThrow(/does not support embeddings/);

@@ -2,6 +2,7 @@ import { GatewayError, type GatewayConfig, type ModelPrice } from '@arbiter/shar
 import type { ProviderAdapter } from '../providers/shared/provider-adapter.js';
 import type { PriceEntry } from '../pricing/compute-cost.js';
 import type { CatalogModel, ModelCapabilities } from '../pricing/price-catalog.js';
+import { parseHostPlatformModel } from './seed-naming.js';
 
 export type ModelEndpoint = 'chat' | 'embeddings';
 
@@ -108,6 +109,8 @@ export class ModelCatalog {
 
   private resolveUncached(requested: string): ResolvedModel {
     let resolved = this.bare.get(requested);
+    const seedForm = resolved === undefined ? parseHostPlatformModel(requested) : null;
+    if (seedForm !== null) return { ...this.resolveUncached(seedForm), requested };
     if (resolved === undefined) {
       const slash = requested.indexOf('/');
       const provider = slash > 0 ? this.providers.get(requested.slice(0, slash)) : undefined;
