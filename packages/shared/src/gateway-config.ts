@@ -118,10 +118,23 @@ export const routingConfigSchema = z.object({
 });
 export type RoutingConfig = z.infer<typeof routingConfigSchema>;
 
+/** `model: "auto"`: the gateway picks among candidates that satisfy the request's needs and these limits. */
+export const autoRouteConfigSchema = z.object({
+  /** Model ids to choose from; default: every chat model whose provider has credentials and a known price. */
+  candidates: z.array(z.string().min(1)).optional(),
+  prefer: z.enum(['cost', 'latency']).default('cost'),
+  /** A candidate qualifies when both its input and its output price per 1M tokens are at most this. */
+  max_price_per_1m: z.number().positive().optional(),
+  /** How many of the best candidates form the fallback chain. */
+  max_targets: z.number().int().min(1).max(10).default(3),
+});
+export type AutoRouteConfig = z.infer<typeof autoRouteConfigSchema>;
+
 export const gatewayConfigSchema = z.object({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
   routes: z.array(routeConfigSchema).default([]),
+  auto: autoRouteConfigSchema.default(autoRouteConfigSchema.parse({})),
   routing: routingConfigSchema.default(routingConfigSchema.parse({})),
   /** Price overrides keyed by `<provider>/<model>` or a bare model id. */
   prices: z.record(z.string(), priceInputSchema).default({}),

@@ -98,6 +98,11 @@ export class ModelCatalog {
     return cached;
   }
 
+  /** Every model of an endpoint that can be called now (its provider has credentials), resolved. */
+  listCallable(endpoint: ModelEndpoint): ResolvedModel[] {
+    return [...this.bare.values()].filter((model) => model.endpoints.includes(endpoint) && model.provider.missingCredential() === null);
+  }
+
   /** Every model a client can call now (its provider has credentials), for GET /v1/models. */
   list(): ListedModel[] {
     const listed: ListedModel[] = [];

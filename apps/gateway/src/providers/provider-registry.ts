@@ -127,6 +127,6 @@ function loadServiceAccount(id: string, path: string | undefined): GoogleService
   try {
     return readServiceAccountFile(path);
   } catch (error) {
-    throw new Error(`provider ${id}: GOOGLE_APPLICATION_CREDENTIALS names ${path}, which is not a readable service-account key: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`provider ${id} (GOOGLE_APPLICATION_CREDENTIALS): ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest, GatewayConfig, RouteStrategy, RoutingConfig } from '@arbiter/shared';
+import { GatewayError, type ChatCompletionRequest, type GatewayConfig, type RouteStrategy, type RoutingConfig } from '@arbiter/shared';
 import type { ModelCatalog, ModelEndpoint, ResolvedModel } from '../catalog/model-catalog.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { TargetStats } from './target-stats.js';
@@ -24,6 +24,7 @@ export interface RoutePlan {
  */
 export class Router {
   private readonly routes: Map<string, GatewayConfig['routes'][number]>;
+  private readonly auto: GatewayConfig['auto'];
   private readonly stats = new Map<string, { stats: TargetStats; breaker: CircuitBreaker }>();
 
   constructor(
@@ -33,15 +34,41 @@ export class Router {
     private readonly random: () => number = Math.random,
   ) {
     this.routes = new Map(config.routes.map((route) => [route.alias, route]));
+    this.auto = config.auto;
   }
 
   plan(request: Pick<ChatCompletionRequest, 'model'> & Partial<ChatCompletionRequest>, endpoint: ModelEndpoint): RoutePlan {
+    if (request.model === 'auto' && !this.routes.has('auto')) return this.planAuto(request, endpoint);
     const route = this.routes.get(request.model);
     if (route === undefined) {
       return { alias: null, strategy: 'fallback', targets: [this.target(this.catalog.resolve(request.model, endpoint), 1)] };
     }
     const targets = route.targets.map((target) => this.target({ ...this.catalog.resolve(target.model, endpoint), requested: request.model }, target.weight));
     return { alias: route.alias, strategy: route.strategy, targets: this.order(route.strategy, targets, request) };
+  }
+
+  /**
+   * `model: "auto"`: candidates (configured, or every callable priced chat model) that have what the request needs
+   * (tools, vision, JSON schema) within the price limit, best first by the preferred measure, as a fallback chain.
+   */
+  private planAuto(request: Partial<ChatCompletionRequest>, endpoint: ModelEndpoint): RoutePlan {
+    const auto = this.auto;
+    const needs = requiredCapabilities(request);
+    const pool = auto.candidates === undefined ? this.catalog.listCallable(endpoint) : auto.candidates.map((id) => this.catalog.resolve(id, endpoint));
+    const qualified = pool.filter((model) => {
+      if (model.price === null || model.provider.missingCredential() !== null) return false;
+      if (auto.max_price_per_1m !== undefined && (model.price.price.input_per_1m > auto.max_price_per_1m || model.price.price.output_per_1m > auto.max_price_per_1m)) return false;
+      return needs.every((need) => model.capabilities?.[need] === true);
+    });
+    if (qualified.length === 0) {
+      throw new GatewayError('model_not_found', {
+        message: `No model satisfies model "auto" (needs: ${needs.join(', ') || 'none'}${auto.max_price_per_1m === undefined ? '' : `; at most $${auto.max_price_per_1m} per 1M tokens`}).`,
+        param: 'model',
+      });
+    }
+    const targets = qualified.map((model) => this.target({ ...model, requested: 'auto' }, 1));
+    const strategy = auto.prefer === 'latency' ? 'lowest-latency' : 'lowest-cost';
+    return { alias: 'auto', strategy, targets: this.order(strategy, targets, request).slice(0, auto.max_targets) };
   }
 
   /** Live state of one target (for tests and, later, the admin API). */
@@ -85,6 +112,18 @@ export class Router {
       }
     }
   }
+}
+
+/** What the request needs from a model: tools, vision (image parts), JSON schema output. */
+function requiredCapabilities(request: Partial<ChatCompletionRequest>): Array<'tools' | 'vision' | 'json_schema'> {
+  const needs: Array<'tools' | 'vision' | 'json_schema'> = [];
+  if ((request.tools?.length ?? 0) > 0) needs.push('tools');
+  const hasImage = (request.messages ?? []).some(
+    (message) => message.role === 'user' && Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'),
+  );
+  if (hasImage) needs.push('vision');
+  if (request.response_format?.type === 'json_schema') needs.push('json_schema');
+  return needs;
 }
 
 /** A rough token estimate for ranking only (4 characters a token), never for billing. */

@@ -11,9 +11,9 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { executeWithFallback, RoutingFailure } from './execute-with-fallback.js';
 import { Router } from './router.js';
 
-function createRouter(routes: object[], random: () => number = Math.random) {
-  const config = gatewayConfigSchema.parse({ routes, routing: { base_delay_ms: 1, max_delay_ms: 5 } });
-  const providers = createProviderRegistry(envSchema.parse({}), config, () => 'key', new HttpClient());
+function createRouter(routes: object[], random: () => number = Math.random, auto: object = {}) {
+  const config = gatewayConfigSchema.parse({ routes, auto, routing: { base_delay_ms: 1, max_delay_ms: 5 } });
+  const providers = createProviderRegistry(envSchema.parse({}), config, (name) => (name.endsWith('_API_KEY') ? 'key' : undefined), new HttpClient());
   return new Router(new ModelCatalog(providers, loadShippedCatalog(), config), config, config.routing, random);
 }
 
@@ -57,6 +57,33 @@ describe('Router strategies', () => {
     b!.stats.inFlight = 5;
     c!.stats.inFlight = 2;
     expect(names(router.plan({ model: 'idle' }, 'chat'))).toEqual(['openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini']);
+  });
+});
+
+describe('model "auto"', () => {
+  const candidates = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'o3', 'gpt-3.5-turbo-0301'];
+
+  it('prefers the cheapest candidate that has what the request needs, as a fallback chain', () => {
+    const router = createRouter([], Math.random, { candidates, max_targets: 2 });
+    const plan = router.plan({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }, 'chat');
+    expect(plan.alias).toBe('auto');
+    expect(plan.targets).toHaveLength(2);
+    expect(plan.targets[0]!.model.qualifiedName).toBe('openai/gpt-4o-mini');
+  });
+
+  it('filters by needed capabilities and by the price limit', () => {
+    const router = createRouter([], Math.random, { candidates, max_price_per_1m: 10 });
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    const names = router
+      .plan({ model: 'auto', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }], tools }, 'chat')
+      .targets.map((target) => target.model.qualifiedName);
+    // gpt-3.5-turbo-0301 has no vision; claude-sonnet-4-5 costs $15/1M output, over the limit.
+    expect(names).toEqual(['openai/gpt-4o-mini', 'openai/o3', 'openai/gpt-4o']);
+  });
+
+  it('says so when nothing qualifies', () => {
+    const router = createRouter([], Math.random, { candidates, max_price_per_1m: 0.01 });
+    expect(() => router.plan({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }, 'chat')).toThrow(/No model satisfies model "auto"/);
   });
 });
 
