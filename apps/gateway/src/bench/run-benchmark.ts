@@ -20,6 +20,7 @@ const rates = [500, 1000, 2000];
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataDir = `${root}.bench/data`;
 const loopStatsFile = `${root}.bench/event-loop.json`;
+const configFile = `${root}.bench/arbiter.yaml`;
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
 const streamBody = JSON.stringify({
@@ -56,6 +57,8 @@ function pin(pid: number | undefined, cpu: string): void {
 async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildProcess; origin: string; pinned: boolean }> {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  // A two-target fallback alias, to measure routing in the path.
+  writeFileSync(configFile, 'routes:\n  - alias: bench-fallback\n    strategy: fallback\n    targets:\n      - model: openai/gpt-4o-mini\n      - model: openai/gpt-4o\n');
   const port = await freePort();
   const useTaskset = canPin;
   const mainPath = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -67,6 +70,7 @@ async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildP
     ARBITER_DATA_DIR: dataDir,
     ARBITER_LOG_LEVEL: 'warn',
     ARBITER_EVENT_LOOP_STATS: loopStatsFile,
+    ARBITER_CONFIG: configFile,
     OPENAI_API_KEY: 'sk-emulator',
     OPENAI_BASE_URL: upstreamUrl,
     ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
   const load = new LoadGenerator();
   const chat = targets(upstream.url, gateway.origin, chatBody);
   const stream = targets(upstream.url, gateway.origin, streamBody);
+  const alias = targets(upstream.url, gateway.origin, chatBody.replace('"gpt-4o-mini"', '"bench-fallback"'));
 
   // Warm up both paths (JIT, connection pools, the embedded database's first writes).
   await load.closedLoop(chat.direct, 16, 1500);
@@ -152,6 +157,19 @@ async function main(): Promise<void> {
     latency.push(row);
     console.log('open loop', row);
   }
+
+  // The same at 1,000 req/s through the two-target fallback alias (routing, breaker and stats in the path).
+  const aliasDirect: number[] = [];
+  const aliasThrough: number[] = [];
+  for (let slice = 0; slice < slices; slice++) {
+    aliasDirect.push(...(await load.openLoop(alias.direct, 1000, sliceMs)).samples.map((sample) => sample.total));
+    aliasThrough.push(...(await load.openLoop(alias.gateway, 1000, sliceMs)).samples.map((sample) => sample.total));
+  }
+  const aliasRow = {
+    added_p50: round(percentile(aliasThrough, 0.5) - percentile(aliasDirect, 0.5), 3),
+    added_p99: round(percentile(aliasThrough, 0.99) - percentile(aliasDirect, 0.99), 3),
+  };
+  console.log('fallback alias at 1000 req/s', aliasRow);
 
   // Streams: the recorded 302-chunk completion (about 100 KB of SSE), sent by the upstream in one piece.
   const ttft: Array<Record<string, number>> = [];
@@ -205,7 +223,7 @@ async function main(): Promise<void> {
 
   const eventLoop = JSON.parse(readFileSync(loopStatsFile, 'utf8')) as { p50_ms: number; p99_ms: number; max_ms: number };
   console.log('gateway event-loop delay over the whole run', eventLoop);
-  writeResults({ latency, ttft, throughput, rss, eventLoop, pinned: gateway.pinned });
+  writeResults({ latency, aliasRow, ttft, throughput, rss, eventLoop, pinned: gateway.pinned });
 }
 
 function useGatewayPid(child: ChildProcess): number {
@@ -215,6 +233,7 @@ function useGatewayPid(child: ChildProcess): number {
 
 function writeResults(results: {
   latency: Array<Record<string, number>>;
+  aliasRow: { added_p50: number; added_p99: number };
   ttft: Array<Record<string, number>>;
   throughput: Record<string, number>;
   rss: { gateway: { rssMb: number; peakRssMb: number }; embedded_database: { rssMb: number; peakRssMb: number } | null };
@@ -230,6 +249,7 @@ function writeResults(results: {
     '|---|---|---|---|---|---|---|---|',
     ...results.latency.map((row) => `| ${row.rate} | ${row.direct_p50} ms | ${row.gateway_p50} ms | **${row.added_p50} ms** | ${row.direct_p99} ms | ${row.gateway_p99} ms | **${row.added_p99} ms** | ${row.errors} |`),
     '',
+    `- Through a two-target fallback alias at 1,000 req/s: added p50 **${results.aliasRow.added_p50} ms**, p99 ${results.aliasRow.added_p99} ms.`,
     ...results.ttft.map(
       (row) =>
         `- Streams at ${row.rate}/s (302 chunks, ~100 KB each): added time to first chunk p50 **${row.added_p50} ms**, p99 ${row.added_p99} ms; gateway CPU ${row.cpu_us_per_stream} µs per stream.`,
