@@ -11,6 +11,7 @@ import { Authenticator, type Principal } from './pipeline/authenticate.js';
 import { loadShippedCatalog } from './pricing/price-catalog.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
+import { anthropicMessagesRoutes } from './routes/anthropic-messages-routes.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { Router } from './routing/router.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
@@ -106,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Arbiter AI gateway', version: '0.1.0', description: 'OpenAI-compatible AI gateway' },
+      info: { title: 'Arbiter AI gateway', version: '0.1.0', description: 'OpenAI- and Anthropic-compatible AI gateway' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -123,6 +124,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await authenticated.register(inferenceRoutes, {
       services: { catalog, router, recorder },
       catalog,
+      authenticator,
+      recordContent: config.usage.record_content,
+    });
+    await authenticated.register(anthropicMessagesRoutes, {
+      services: { catalog, router, recorder },
       authenticator,
       recordContent: config.usage.record_content,
     });

@@ -8,12 +8,14 @@ import type { CostBreakdown } from '../pricing/compute-cost.js';
 export interface RequestContext {
   requestId: string;
   principal: Principal;
-  endpoint: 'chat.completions' | 'embeddings';
+  endpoint: 'chat.completions' | 'embeddings' | 'messages';
   /** Wall-clock start, for the record. */
   startedAt: Date;
   /** Monotonic start (performance.now()), for latencies. */
   startedMs: number;
   recordContent: boolean;
+  /** Warnings raised before the pipeline ran (an ingress converting the request), recorded before the pipeline's own. */
+  ingressWarnings?: readonly string[];
 }
 
 export interface UsageOutcome {
@@ -65,7 +67,7 @@ export function buildUsageRow(context: RequestContext, outcome: UsageOutcome, en
     inputCostUsd: outcome.cost?.input ?? null,
     outputCostUsd: outcome.cost?.output ?? null,
     totalCostUsd: outcome.cost?.total ?? null,
-    warnings: outcome.warnings,
+    warnings: context.ingressWarnings === undefined ? outcome.warnings : [...context.ingressWarnings, ...outcome.warnings],
     prompt: context.recordContent ? (outcome.prompt ?? null) : null,
     response: context.recordContent ? (outcome.responseText ?? null) : null,
   };
