@@ -6,7 +6,7 @@ import { convertMessagesToOpenAIRequest, type ConvertedMessagesRequest } from '.
 import { convertOpenAIToMessagesResponse } from '../ingress/anthropic/convert-openai-to-messages-response.js';
 import { AnthropicAdapter, type MessagesCall } from '../providers/anthropic/anthropic-adapter.js';
 import type { AnthropicMessage, AnthropicStreamEvent } from '../providers/anthropic/anthropic-api.js';
-import { executeWithFallback, formatAttempts, RoutingFailure, type Attempt, type FallbackOptions } from '../routing/execute-with-fallback.js';
+import { createFallbackOptions, executeWithFallback, formatAttempts, unwrapRoutingFailure, type Attempt } from '../routing/execute-with-fallback.js';
 import type { RoutePlan, RouteTarget } from '../routing/router.js';
 import type { SseTransport } from '../streaming/sse-transport.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
@@ -148,7 +148,7 @@ async function createNativeMessage(
         assertProviderReady(candidate.model);
         return anthropicOf(candidate).createMessage(nativeCall(context.requestId, request, candidate.model, options, signal));
       },
-      fallbackOptions(services, signal),
+      createFallbackOptions(services.router.settings, signal),
     );
     model = target.model;
     const metered = meter(model, result.usage, false);
@@ -205,7 +205,7 @@ async function streamNativeMessage(
         const iterator = stream[Symbol.asyncIterator]();
         return { iterator, first: await iterator.next() };
       },
-      fallbackOptions(services, signal),
+      createFallbackOptions(services.router.settings, signal),
     );
     const resolved = target.model;
     model = resolved;
@@ -259,18 +259,6 @@ function anthropicOf(target: RouteTarget): AnthropicAdapter {
 }
 
 // The routing settings and failure unwrapping of chat completions, for the native path.
-function fallbackOptions(services: PipelineServices, signal: AbortSignal): FallbackOptions {
-  const settings = services.router.settings;
-  return { maxAttempts: settings.max_attempts, baseDelayMs: settings.base_delay_ms, maxDelayMs: settings.max_delay_ms, signal };
-}
-
-function unwrapRoutingFailure(failure: unknown): unknown {
-  if (!(failure instanceof RoutingFailure)) return failure;
-  if (failure.cause instanceof GatewayError && failure.attempts.length > 1) {
-    failure.cause.headers['x-arbiter-attempts'] = formatAttempts(failure.attempts);
-  }
-  return failure.cause;
-}
 
 function describeAttempts(attempts: Attempt[]): string | undefined {
   return attempts.length > 1 ? formatAttempts(attempts) : undefined;

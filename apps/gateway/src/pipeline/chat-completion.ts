@@ -8,7 +8,7 @@ import {
 } from '@arbiter/shared';
 import type { ModelCatalog, ResolvedModel } from '../catalog/model-catalog.js';
 import { convertToOpenAIUsage } from '../providers/openai/convert-openai-usage.js';
-import { executeWithFallback, formatAttempts, RoutingFailure, type FallbackOptions } from '../routing/execute-with-fallback.js';
+import { createFallbackOptions, executeWithFallback, formatAttempts, unwrapRoutingFailure } from '../routing/execute-with-fallback.js';
 import type { Router } from '../routing/router.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
@@ -72,7 +72,7 @@ export async function createChatCompletion(
           reasoningModel: candidate.model.capabilities?.reasoning === true,
         });
       },
-      fallbackOptions(services, signal),
+      createFallbackOptions(services.router.settings, signal),
     );
     model = target.model;
     const text = responseText(result.body);
@@ -143,7 +143,7 @@ export async function streamChatCompletion(
         const iterator = stream[Symbol.asyncIterator]();
         return { stream, iterator, first: await iterator.next() };
       },
-      fallbackOptions(services, signal),
+      createFallbackOptions(services.router.settings, signal),
     );
     const resolved = target.model;
     model = resolved;
@@ -198,19 +198,6 @@ export async function streamChatCompletion(
   }
 }
 
-function fallbackOptions(services: PipelineServices, signal: AbortSignal): FallbackOptions {
-  const settings = services.router.settings;
-  return { maxAttempts: settings.max_attempts, baseDelayMs: settings.base_delay_ms, maxDelayMs: settings.max_delay_ms, signal };
-}
-
-/** The error the client gets: the last attempt's, with what was tried in `x-arbiter-attempts`. */
-function unwrapRoutingFailure(failure: unknown): unknown {
-  if (!(failure instanceof RoutingFailure)) return failure;
-  if (failure.cause instanceof GatewayError && failure.attempts.length > 1) {
-    failure.cause.headers['x-arbiter-attempts'] = formatAttempts(failure.attempts);
-  }
-  return failure.cause;
-}
 
 function chunkText(chunk: ChatCompletionChunk): string {
   let text = '';

@@ -1,14 +1,13 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { countTokensRequestSchema, messagesRequestSchema } from '../ingress/anthropic/anthropic-messages-api.js';
 import { renderAnthropicError } from '../ingress/anthropic/render-anthropic-error.js';
 import { countMessageTokens, createMessage, streamMessage, type MessagesOptions } from '../pipeline/anthropic-messages.js';
-import type { Authenticator, Principal } from '../pipeline/authenticate.js';
+import type { Authenticator } from '../pipeline/authenticate.js';
 import type { PipelineServices } from '../pipeline/chat-completion.js';
-import { recordRejected } from '../pipeline/record-rejected.js';
 import { createSseTransport } from '../streaming/sse-transport.js';
-import type { RequestContext } from '../usage/build-usage-row.js';
 import { toGatewayError } from './error-handler.js';
+import { abortOnClientClose, createRequestContext, recordRejectedRequests } from './request-lifecycle.js';
 import { createMetaHeaders } from './response-meta.js';
 
 export interface AnthropicMessagesRouteOptions {
@@ -35,28 +34,14 @@ export const anthropicMessagesRoutes: FastifyPluginAsyncZod<AnthropicMessagesRou
 
   // As on the OpenAI routes: a message request refused before the pipeline took it leaves a record when the caller
   // is known. count_tokens leaves none (it is free).
-  app.addHook('onError', async (request, reply, error) => {
-    if (request.pipelineEntered || request.method !== 'POST' || request.url.includes('/count_tokens')) return;
-    const principal = request.principal ?? tryAuthenticate(options.authenticator, request);
-    if (principal === null) return;
-    const elapsedMs = reply.elapsedTime;
-    const context: RequestContext = {
-      requestId: request.id,
-      principal,
-      endpoint: 'messages',
-      startedAt: new Date(Date.now() - elapsedMs),
-      startedMs: performance.now() - elapsedMs,
-      recordContent: false,
-    };
-    recordRejected(services, context, request.body, toGatewayError(error));
-  });
+  recordRejectedRequests(app, services, options.authenticator, (request) => (request.url.includes('/count_tokens') ? null : 'messages'));
 
   for (const prefix of ['/v1', '/api/v1']) {
     app.post(
       `${prefix}/messages`,
       { schema: { body: messagesRequestSchema, tags: ['inference'], summary: 'Create a message (Anthropic Messages format)' } },
       async (request, reply) => {
-        const context = createContext(request, recordContent);
+        const context = createRequestContext(request, 'messages', recordContent);
         const signal = abortOnClientClose(reply);
         request.pipelineEntered = true;
         if (request.body.stream === true) {
@@ -88,36 +73,7 @@ export const anthropicMessagesRoutes: FastifyPluginAsyncZod<AnthropicMessagesRou
   }
 };
 
-function createContext(request: FastifyRequest, recordContent: boolean): RequestContext {
-  if (request.principal === null) throw new Error('messages route reached without a principal');
-  return {
-    requestId: request.id,
-    principal: request.principal,
-    endpoint: 'messages',
-    startedAt: new Date(),
-    startedMs: performance.now(),
-    recordContent,
-  };
-}
-
 function readOptions(request: FastifyRequest): MessagesOptions {
   const beta = request.headers['anthropic-beta'];
   return { beta: (Array.isArray(beta) ? beta.join(',') : beta) ?? null };
-}
-
-function tryAuthenticate(authenticator: Authenticator, request: FastifyRequest): Principal | null {
-  try {
-    return authenticator.authenticate(request.headers);
-  } catch {
-    return null; // unauthenticated: not recorded (see the onError hook)
-  }
-}
-
-/** The upstream call is cancelled when the client goes away before the response is complete. */
-function abortOnClientClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
-  });
-  return controller.signal;
 }

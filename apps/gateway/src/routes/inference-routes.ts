@@ -8,14 +8,12 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
+import type { Authenticator } from '../pipeline/authenticate.js';
 import { createChatCompletion, streamChatCompletion, type PipelineServices, type StreamWriter } from '../pipeline/chat-completion.js';
+import { createEmbeddings } from '../pipeline/embeddings.js';
 import { createOpenAIStreamWriter } from '../streaming/openai-stream-writer.js';
 import { createSseTransport } from '../streaming/sse-transport.js';
-import { createEmbeddings } from '../pipeline/embeddings.js';
-import type { Authenticator, Principal } from '../pipeline/authenticate.js';
-import { recordRejected } from '../pipeline/record-rejected.js';
-import { toGatewayError } from './error-handler.js';
-import type { RequestContext } from '../usage/build-usage-row.js';
+import { abortOnClientClose, createRequestContext, recordRejectedRequests } from './request-lifecycle.js';
 import { createMetaHeaders } from './response-meta.js';
 
 export interface InferenceRouteOptions {
@@ -29,31 +27,16 @@ export interface InferenceRouteOptions {
 export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = async (app, options) => {
   const { services, catalog, recordContent } = options;
 
-  // Requests refused before the pipeline took them (bad body, shutting down) still leave a usage record when the
-  // caller is known. Unauthenticated requests are not recorded here: they belong to no key (the audit log's job).
-  app.addHook('onError', async (request, reply, error) => {
-    if (request.pipelineEntered || request.method !== 'POST') return;
-    const principal = request.principal ?? tryAuthenticate(options.authenticator, request);
-    if (principal === null) return;
-    const endpoint = request.url.includes('/embeddings') ? 'embeddings' : 'chat.completions';
-    const elapsedMs = reply.elapsedTime;
-    const context: RequestContext = {
-      requestId: request.id,
-      principal,
-      endpoint,
-      startedAt: new Date(Date.now() - elapsedMs),
-      startedMs: performance.now() - elapsedMs,
-      recordContent: false,
-    };
-    recordRejected(services, context, request.body, toGatewayError(error));
-  });
+  recordRejectedRequests(app, services, options.authenticator, (request) =>
+    request.url.includes('/embeddings') ? 'embeddings' : 'chat.completions',
+  );
 
   for (const prefix of ['/v1', '/api/v1']) {
     app.post(
       `${prefix}/chat/completions`,
       { schema: { body: chatCompletionRequestSchema, tags: ['inference'], summary: 'Create a chat completion (OpenAI format)' } },
       async (request, reply) => {
-        const context = createContext(request, 'chat.completions', recordContent);
+        const context = createRequestContext(request, 'chat.completions', recordContent);
         const signal = abortOnClientClose(reply);
         request.pipelineEntered = true;
         if (request.body.stream === true) {
@@ -70,7 +53,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = asy
       `${prefix}/embeddings`,
       { schema: { body: embeddingRequestSchema, tags: ['inference'], summary: 'Create embeddings (OpenAI format)' } },
       async (request, reply) => {
-        const context = createContext(request, 'embeddings', recordContent);
+        const context = createRequestContext(request, 'embeddings', recordContent);
         request.pipelineEntered = true;
         const { body, meta } = await createEmbeddings(services, context, request.body, abortOnClientClose(reply));
         return reply.headers(createMetaHeaders(meta)).send(body);
@@ -88,34 +71,8 @@ export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = asy
   }
 };
 
-function createContext(request: FastifyRequest, endpoint: RequestContext['endpoint'], recordContent: boolean): RequestContext {
-  if (request.principal === null) throw new Error('inference route reached without a principal');
-  return {
-    requestId: request.id,
-    principal: request.principal,
-    endpoint,
-    startedAt: new Date(),
-    startedMs: performance.now(),
-    recordContent,
-  };
-}
 
-function tryAuthenticate(authenticator: Authenticator, request: FastifyRequest): Principal | null {
-  try {
-    return authenticator.authenticate(request.headers);
-  } catch {
-    return null; // unauthenticated: not recorded (see the onError hook)
-  }
-}
 
-/** The upstream call is cancelled when the client goes away before the response is complete. */
-function abortOnClientClose(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
-  });
-  return controller.signal;
-}
 
 /** OpenAI SSE straight to the socket, once the upstream has accepted the request. */
 function createOpenAIWriter(request: FastifyRequest, body: ChatCompletionRequest, reply: FastifyReply): StreamWriter {

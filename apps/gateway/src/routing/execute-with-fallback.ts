@@ -1,4 +1,4 @@
-import { GatewayError } from '@arbiter/shared';
+import { GatewayError, type RoutingConfig } from '@arbiter/shared';
 import { UpstreamError } from '../providers/shared/upstream-error.js';
 import { computeBackoff } from './backoff.js';
 import type { RoutePlan, RouteTarget } from './router.js';
@@ -96,6 +96,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The fallback settings of arbiter.yaml's `routing:` for one request. */
+export function createFallbackOptions(settings: RoutingConfig, signal: AbortSignal): FallbackOptions {
+  return { maxAttempts: settings.max_attempts, baseDelayMs: settings.base_delay_ms, maxDelayMs: settings.max_delay_ms, signal };
+}
+
+/** The error the client gets: the last attempt's, with what was tried in `x-arbiter-attempts`. */
+export function unwrapRoutingFailure(failure: unknown): unknown {
+  if (!(failure instanceof RoutingFailure)) return failure;
+  if (failure.cause instanceof GatewayError && failure.attempts.length > 1) {
+    failure.cause.headers['x-arbiter-attempts'] = formatAttempts(failure.attempts);
+  }
+  return failure.cause;
 }
 
 /** `x-arbiter-attempts`: what was tried, in order, e.g. `openai/gpt-4o=502; anthropic/claude-sonnet-4-5=200`. */
