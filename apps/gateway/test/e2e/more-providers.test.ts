@@ -1,74 +1,24 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { exportPKCS8, generateKeyPair } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
-import { startAzureEmulator } from '../../src/emulators/azure-emulator.js';
-import { defaultAwsAccessKeyId, defaultAwsSecretAccessKey, startBedrockEmulator } from '../../src/emulators/bedrock-emulator.js';
-import type { EmulatorHandle } from '../../src/emulators/emulator-server.js';
-import { startGoogleEmulator } from '../../src/emulators/google-emulator.js';
-import { describeDatabase, openTestDatabase } from '../support/test-database.js';
-import { MASTER_KEY, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { startAllProvidersEnvironment, type AllProvidersEnvironment } from '../support/all-providers-environment.js';
+import { describeDatabase } from '../support/test-database.js';
+import { MASTER_KEY, type TestGateway } from '../support/test-gateway.js';
 
 const messages = [{ role: 'user' as const, content: 'Hello' }];
-let database: Database;
+let env: AllProvidersEnvironment;
 let gateway: TestGateway;
 let client: OpenAI;
-const emulators: EmulatorHandle[] = [];
 
 beforeAll(async () => {
-  database = await openTestDatabase();
-  const bedrock = await startBedrockEmulator();
-  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const google = await startGoogleEmulator({ apiKey: 'gemini-test-key', serviceAccountPublicKey: publicKey });
-  const azure = await startAzureEmulator({ apiKey: 'azure-test-key' });
-  emulators.push(bedrock, google, azure);
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'vertex-')), 'service-account.json');
-  writeFileSync(
-    keyFile,
-    JSON.stringify({
-      type: 'service_account',
-      project_id: 'arbiter-test',
-      client_email: 'gateway@arbiter-test.iam.gserviceaccount.com',
-      private_key: await exportPKCS8(privateKey),
-      token_uri: google.tokenUrl,
-    }),
-  );
-  const secrets = {
-    AWS_ACCESS_KEY_ID: defaultAwsAccessKeyId,
-    AWS_SECRET_ACCESS_KEY: defaultAwsSecretAccessKey,
-    GOOGLE_API_KEY: 'gemini-test-key',
-    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
-    AZURE_OPENAI_API_KEY: 'azure-test-key',
-  };
-  gateway = await startTestGateway({
-    database,
-    env: {
-      ...secrets,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: bedrock.url,
-      GOOGLE_GEMINI_BASE_URL: google.url,
-      GOOGLE_VERTEX_BASE_URL: google.url,
-      GOOGLE_CLOUD_LOCATION: 'us-central1',
-      AZURE_OPENAI_ENDPOINT: azure.url,
-    },
-    secrets,
-  });
+  env = await startAllProvidersEnvironment();
+  gateway = env.gateway;
   client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
 });
 afterAll(async () => {
-  await gateway.close();
-  await Promise.all(emulators.map((emulator) => emulator.close()));
-  await database.close();
+  await env.close();
 });
 
-async function costOf(requestId: string): Promise<unknown> {
-  const response = await fetch(`${gateway.url}/api/v1/usage?trace_id=${requestId}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
-  const body = (await response.json()) as { data: Array<{ cost: unknown; usage: unknown }> };
-  return body.data[0];
-}
+const costOf = (requestId: string) => env.usageFor(requestId);
 
 async function streamText(model: string): Promise<{ text: string; usage: OpenAI.CompletionUsage | null | undefined; requestId: string }> {
   const { data: stream, response } = await client.chat.completions
@@ -131,12 +81,14 @@ describe(`the official openai client to Bedrock, Gemini, Vertex AI and Azure emu
     expect(streamed.usage).toMatchObject({ prompt_tokens: 15, completion_tokens: 78 });
   });
 
-  it('bare ids go to the provider that has credentials: gemini-2.5-pro → Gemini API, gpt-4o → OpenAI', async () => {
+  it('bare ids go to the preferred provider with credentials: gemini-2.5-pro → Gemini API, gpt-4o → OpenAI', async () => {
     const models: string[] = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toContain('anthropic.claude-3-haiku-20240307-v1:0');
     expect(models).toContain('gemini-3-pro-preview');
     const { response } = await client.chat.completions.create({ model: 'gemini-2.5-pro', messages }).withResponse();
     expect(response.headers.get('x-arbiter-provider')).toBe('gemini');
+    const { response: gpt } = await client.chat.completions.create({ model: 'gpt-4o', messages }).withResponse();
+    expect(gpt.headers.get('x-arbiter-provider')).toBe('openai');
   });
 });
