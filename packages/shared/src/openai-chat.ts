@@ -239,11 +239,41 @@ export const embeddingResponseSchema = z.looseObject({
 });
 export type EmbeddingResponse = z.infer<typeof embeddingResponseSchema>;
 
+/** What the gateway knows of a model: an extension OpenAI clients ignore and platform teams read. */
+export const modelCapabilityRecordSchema = z.object({
+  provider: z.string(),
+  upstream_model: z.string(),
+  endpoints: z.array(z.enum(['chat', 'embeddings'])),
+  context_window: z.number().nullable(),
+  max_output_tokens: z.number().nullable(),
+  capabilities: z
+    .object({
+      streaming: z.boolean(),
+      tools: z.boolean(),
+      vision: z.boolean(),
+      json_schema: z.boolean(),
+      reasoning: z.boolean(),
+      prompt_caching: z.boolean(),
+    })
+    .nullable(),
+  /** USD per 1M tokens; null when no public price is known (requests are served, cost recorded as unknown). */
+  price: z
+    .object({
+      input_per_1m: z.number(),
+      output_per_1m: z.number(),
+      cached_input_per_1m: z.number().nullable(),
+      cache_write_per_1m: z.number().nullable(),
+    })
+    .nullable(),
+});
+export type ModelCapabilityRecord = z.infer<typeof modelCapabilityRecordSchema>;
+
 export const modelObjectSchema = z.object({
   id: z.string(),
   object: z.literal('model'),
   created: z.number(),
   owned_by: z.string(),
+  arbiter: modelCapabilityRecordSchema.optional(),
 });
 export const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelObjectSchema) });
 export type ModelList = z.infer<typeof modelListSchema>;

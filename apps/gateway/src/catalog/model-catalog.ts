@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayConfig, type ModelPrice } from '@arbiter/shared';
+import { GatewayError, type GatewayConfig, type ModelCapabilityRecord, type ModelPrice } from '@arbiter/shared';
 import type { ProviderAdapter } from '../providers/shared/provider-adapter.js';
 import type { PriceEntry } from '../pricing/compute-cost.js';
 import type { CatalogModel, ModelCapabilities } from '../pricing/price-catalog.js';
@@ -18,7 +18,31 @@ export interface ResolvedModel {
   price: PriceEntry | null;
   capabilities: ModelCapabilities | null;
   maxOutputTokens: number | null;
+  contextWindow: number | null;
   endpoints: readonly ModelEndpoint[];
+}
+
+/** The capability record of a model (GET /v1/models `arbiter` field). */
+export function describeModel(model: ResolvedModel): ModelCapabilityRecord {
+  const price = model.price?.price;
+  return {
+    provider: model.provider.id,
+    upstream_model: model.upstreamModel,
+    endpoints: [...model.endpoints],
+    context_window: model.contextWindow,
+    max_output_tokens: model.maxOutputTokens,
+    capabilities:
+      model.capabilities === null ? null : { ...model.capabilities, streaming: model.endpoints.includes('chat') },
+    price:
+      price === undefined
+        ? null
+        : {
+            input_per_1m: price.input_per_1m,
+            output_per_1m: price.output_per_1m,
+            cached_input_per_1m: price.cached_input_per_1m ?? null,
+            cache_write_per_1m: price.cache_write_per_1m ?? null,
+          },
+  };
 }
 
 /** Credentials first, then the preference order, built-in providers (id = kind) before config-declared ones. */
@@ -30,6 +54,7 @@ function providerRank(provider: ProviderAdapter): number {
 export interface ListedModel {
   id: string;
   provider: string;
+  record: ModelCapabilityRecord;
 }
 
 /** Which shipped catalog describes a provider's models: by its kind (an OpenAI-compatible server has none). */
@@ -107,7 +132,7 @@ export class ModelCatalog {
   list(): ListedModel[] {
     const listed: ListedModel[] = [];
     for (const [id, model] of this.bare) {
-      if (model.provider.missingCredential() === null) listed.push({ id, provider: model.provider.id });
+      if (model.provider.missingCredential() === null) listed.push({ id, provider: model.provider.id, record: describeModel(model) });
     }
     return listed.sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -149,6 +174,7 @@ export class ModelCatalog {
       price,
       capabilities: shipped?.capabilities ?? null,
       maxOutputTokens: shipped?.maxOutputTokens ?? null,
+      contextWindow: shipped?.contextWindow ?? null,
       endpoints: shipped === undefined ? ['chat', 'embeddings'] : shipped.mode === 'embedding' ? ['embeddings'] : ['chat'],
     };
   }

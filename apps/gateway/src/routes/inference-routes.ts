@@ -65,7 +65,7 @@ export const inferenceRoutes: FastifyPluginAsyncZod<InferenceRouteOptions> = asy
       { schema: { response: { 200: modelListSchema }, tags: ['inference'], summary: 'List the models this gateway serves' } },
       async (): Promise<ModelList> => ({
         object: 'list',
-        data: catalog.list().map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.provider })),
+        data: catalog.list().map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.provider, arbiter: model.record })),
       }),
     );
   }

@@ -70,6 +70,22 @@ async function expectCost(requestId: string, provider: keyof typeof recordedUsag
   expect(record.cost?.total).toBeCloseTo((input * price.input_per_1m + output * price.output_per_1m) / 1_000_000, 12);
 }
 
+describe('GET /v1/models: a capability record and a price for every seed model', () => {
+  it('lists each seed model with its context window, capabilities and catalog price', async () => {
+    const listed = new Map<string, { owned_by: string; arbiter?: { capabilities: Record<string, boolean> | null; price: Price | null; context_window: number | null } }>();
+    const response = await fetch(`${env.gateway.url}/v1/models`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
+    for (const model of ((await response.json()) as { data: Array<{ id: string; owned_by: string }> }).data) listed.set(`${model.owned_by}/${model.id}`, model);
+    for (const { provider, id } of seedModels) {
+      // Bare ids list under the preferred provider; the Gemini API is preferred to Vertex for the same model.
+      const entry = listed.get(`${provider}/${id}`) ?? (provider === 'vertex' ? listed.get(`gemini/${id}`) : undefined);
+      expect(entry, `${provider}/${id}`).toBeDefined();
+      expect(entry?.arbiter?.price, id).not.toBeNull();
+      expect(entry?.arbiter?.capabilities).toMatchObject({ streaming: true, tools: expect.any(Boolean), vision: expect.any(Boolean), json_schema: expect.any(Boolean) });
+      expect(entry?.arbiter?.context_window).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe(`every seed model through both ingress formats (${describeDatabase()})`, () => {
   for (const { provider, id, model } of seedModels) {
     it(`${model}: OpenAI format, plain and streamed`, async () => {
