@@ -47,6 +47,24 @@ describe(`the official openai client to Bedrock, Gemini, Vertex AI and Azure emu
     expect(await costOf(streamed.requestId)).toMatchObject({ cost: { input: 0.00000325, output: 0.0001025, total: 0.00010575 } });
   });
 
+  it('Bedrock prompt caching: a cache point written, then read, each priced at its own rate', async () => {
+    const model = 'bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0';
+    const cached = [
+      { role: 'system' as const, content: [{ type: 'text' as const, text: 'A long governance policy…', cache_control: { type: 'ephemeral' } } as never] },
+      ...messages,
+    ];
+    const write = await client.chat.completions.create({ model, messages: cached, max_tokens: 50 }).withResponse();
+    const read = await client.chat.completions.create({ model, messages: cached, max_tokens: 50 }).withResponse();
+    const written = await costOf(write.response.headers.get('x-request-id')!);
+    const readBack = await costOf(read.response.headers.get('x-request-id')!);
+    // Recorded: 2 plain input tokens + 1322 written to (then read from) the cache, 5 output tokens.
+    expect(written.usage).toEqual({ input: { total: 1324, noCache: 2, cacheRead: 0, cacheWrite: 1322 }, output: { total: 5, text: 5, reasoning: 0 } });
+    expect(readBack.usage).toEqual({ input: { total: 1324, noCache: 2, cacheRead: 1322, cacheWrite: 0 }, output: { total: 5, text: 5, reasoning: 0 } });
+    // $3 input, $3.75 cache write, $0.30 cache read, $15 output per 1M.
+    expect(written.cost).toEqual({ input: 0.0049635, output: 0.000075, total: 0.0050385 });
+    expect(readBack.cost).toEqual({ input: 0.0004026, output: 0.000075, total: 0.0004776 });
+  });
+
   it('Gemini API: thoughts are output tokens priced at the output rate', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'gemini/gemini-2.5-flash', messages }).withResponse();
     expect(response.headers.get('x-arbiter-provider')).toBe('gemini');
