@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   buildSseScript,
+  containsKey,
+  defaultUnknownModelPattern,
+  findStatusError,
   jsonResponse,
+  parseRequestJson,
+  resolveServerOptions,
+  retryAfterHeaders,
   startEmulatorServer,
-  type EmulatorFault,
   type EmulatorHandle,
+  type EmulatorOptions,
   type EmulatorRequest,
   type PreparedResponse,
 } from './emulator-server.js';
@@ -16,16 +22,9 @@ import { loadFixtureStore, type AnthropicMessage, type FixtureStore, type JsonRe
  * real responses: JSON bodies compact as the API sends them, SSE as `event: <type>\ndata: <json>\n\n`.
  */
 
-export interface AnthropicEmulatorOptions {
-  readonly host?: string;
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
+export interface AnthropicEmulatorOptions extends EmulatorOptions {
   /** The only accepted key (`x-api-key` or `Authorization: Bearer`). Default `sk-ant-emulator`. */
   readonly apiKey?: string;
-  /** Benchmark mode: a stream is written in one piece and requests are not recorded (unless `record: true`). */
-  readonly fast?: boolean;
-  readonly record?: boolean;
-  readonly fault?: EmulatorFault | null;
   /** Model ids answered with the recorded 404 `not_found_error`. Default: ids with `nonexistent`/`does-not-exist`. */
   readonly unknownModelPattern?: RegExp;
   readonly fixtures?: FixtureStore;
@@ -71,12 +70,6 @@ function toBase62(value: number, width: number): string {
   return text;
 }
 
-function containsKey(value: unknown, key: string): boolean {
-  if (Array.isArray(value)) return value.some((item) => containsKey(item, key));
-  if (value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([name, child]) => name === key || containsKey(child, key));
-}
-
 function collectText(value: unknown): number {
   if (typeof value === 'string') return value.length;
   if (Array.isArray(value)) return value.reduce<number>((sum, item) => sum + collectText(item), 0);
@@ -93,8 +86,7 @@ function estimateInputTokens(request: MessagesRequest): number {
 export async function startAnthropicEmulator(options: AnthropicEmulatorOptions = {}): Promise<EmulatorHandle> {
   const fixtures = (options.fixtures ?? loadFixtureStore()).anthropic;
   const apiKey = options.apiKey ?? 'sk-ant-emulator';
-  const unknownModel = options.unknownModelPattern ?? /nonexistent|does-not-exist/i;
-  const fast = options.fast ?? false;
+  const unknownModel = options.unknownModelPattern ?? defaultUnknownModelPattern;
 
   const serialize = (recording: JsonRecording<AnthropicMessage>) => ({
     body: Buffer.from(JSON.stringify(recording.body)),
@@ -148,13 +140,9 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
     | { readonly ok: false; readonly response: PreparedResponse };
   const parseRequest = (raw: Buffer, required: readonly ('model' | 'messages' | 'max_tokens')[]): Parsed => {
     const fail = (response: PreparedResponse): Parsed => ({ ok: false, response });
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return fail(error(400, 'invalid_request_error', 'There was an error parsing the body of your request.'));
-    }
-    const parsed = messagesRequestSchema.safeParse(value);
+    const json = parseRequestJson(raw);
+    if (!json.ok) return fail(error(400, 'invalid_request_error', 'There was an error parsing the body of your request.'));
+    const parsed = messagesRequestSchema.safeParse(json.value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const message = `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`;
@@ -200,16 +188,13 @@ export async function startAnthropicEmulator(options: AnthropicEmulatorOptions =
   };
 
   return startEmulatorServer({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    ...resolveServerOptions(options),
     basePath: '',
-    fast,
-    record: options.record ?? !fast,
     fault: options.fault ?? null,
     handle,
     renderStatusFault(status, retryAfter) {
-      const known = statusErrors[status] ?? (status >= 500 ? statusErrors[500] : statusErrors[400]);
-      const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+      const known = findStatusError(statusErrors, status);
+      const extra = retryAfterHeaders(retryAfter);
       if (status === 429) {
         const reset = new Date(Date.now() + (retryAfter ?? 1) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
         Object.assign(extra, {

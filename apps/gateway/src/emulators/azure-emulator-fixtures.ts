@@ -1,22 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultFixtureDirectory } from './fixture-store.js';
+import { cachePerDirectory, cleanHeaders, createFixtureReader, openAIUsageSchema, type OpenAIUsage } from './fixture-store.js';
 
 /**
  * The recorded Azure OpenAI responses the Azure emulator serves (`fixtures/providers/azure-openai/`): a non-streaming
  * chat completion from a classic deployment URL and a model-router stream. Payload text of streamed events is kept
  * byte-exact, including Azure's leading prompt-filter event and per-choice `content_filter_results`.
  */
-
-const usageSchema = z.looseObject({
-  prompt_tokens: z.number(),
-  completion_tokens: z.number(),
-  total_tokens: z.number(),
-  prompt_tokens_details: z.looseObject({ cached_tokens: z.number() }).nullish(),
-  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number() }).nullish(),
-});
-export type AzureRecordedUsage = z.infer<typeof usageSchema>;
 
 const completionSchema = z.looseObject({
   id: z.string(),
@@ -30,28 +19,15 @@ const completionSchema = z.looseObject({
       content_filter_results: z.record(z.string(), z.unknown()),
     }),
   ),
-  usage: usageSchema,
+  usage: openAIUsageSchema,
 });
 export type AzureRecordedCompletion = z.infer<typeof completionSchema>;
-
-const cassetteSchema = z.object({
-  interactions: z.array(
-    z.object({
-      request: z.looseObject({ uri: z.string() }),
-      response: z.object({
-        status: z.object({ code: z.number() }),
-        headers: z.record(z.string(), z.array(z.string())),
-        parsed_body: z.unknown(),
-      }),
-    }),
-  ),
-});
 
 const streamEventSchema = z.looseObject({
   object: z.string(),
   model: z.string(),
   choices: z.array(z.looseObject({ delta: z.looseObject({ content: z.string().nullish() }).optional() })),
-  usage: usageSchema.nullish(),
+  usage: openAIUsageSchema.nullish(),
 });
 
 export interface AzureFixtures {
@@ -67,30 +43,18 @@ export interface AzureFixtures {
     readonly events: readonly string[];
     /** The `choices: []` + usage chunk, sent only with `stream_options.include_usage: true`. */
     readonly usageChunk: string;
-    readonly usage: AzureRecordedUsage;
+    readonly usage: OpenAIUsage;
     readonly model: string;
     /** Concatenated `delta.content`: the text a client reassembles. */
     readonly text: string;
   };
 }
 
-const transportHeaders = new Set(['connection', 'content-length', 'transfer-encoding', 'date', 'content-encoding']);
-
-const cache = new Map<string, AzureFixtures>();
-
 /** Loads (once per directory) and validates the Azure recordings. Throws if one is missing or changed shape. */
-export function loadAzureFixtures(directory: URL = defaultFixtureDirectory): AzureFixtures {
-  const cached = cache.get(directory.href);
-  if (cached) return cached;
-  const readText = (path: string) => readFileSync(new URL(path, directory), 'utf8');
-
+export const loadAzureFixtures = cachePerDirectory((directory): AzureFixtures => {
+  const { readText, readCassette } = createFixtureReader(directory);
   const completionSource = 'azure-openai/test_azure_provider_call.yaml';
-  const interaction = cassetteSchema.parse(parseYaml(readText(completionSource))).interactions[0];
-  if (!interaction) throw new Error(`Fixture ${completionSource} has no interaction`);
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(interaction.response.headers)) {
-    if (!transportHeaders.has(name.toLowerCase())) headers[name.toLowerCase()] = values.join(', ');
-  }
+  const interaction = readCassette(completionSource, 0);
 
   const streamSource = 'azure-openai/azure-model-router.1.chunks.txt';
   const payloads = readText(streamSource).split('\n').filter((line) => line.trim() !== '');
@@ -100,10 +64,12 @@ export function loadAzureFixtures(directory: URL = defaultFixtureDirectory): Azu
   if (!last?.usage || usageChunk === undefined) throw new Error(`Fixture ${streamSource} does not end with usage`);
   const text = parsed.flatMap((event) => event.choices).map((choice) => choice.delta?.content ?? '').join('');
 
-  const fixtures: AzureFixtures = {
-    completion: { source: completionSource, body: completionSchema.parse(interaction.response.parsed_body), headers },
+  return {
+    completion: {
+      source: completionSource,
+      body: completionSchema.parse(interaction.response.parsed_body),
+      headers: cleanHeaders(interaction.response.headers),
+    },
     stream: { source: streamSource, events: payloads.slice(0, -1), usageChunk, usage: last.usage, model: last.model, text },
   };
-  cache.set(directory.href, fixtures);
-  return fixtures;
-}
+});

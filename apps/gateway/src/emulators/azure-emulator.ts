@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { loadAzureFixtures, type AzureFixtures, type AzureRecordedCompletion } from './azure-emulator-fixtures.js';
 import {
-  buildSseScript,
   jsonResponse,
+  parseRequestJson,
+  resolveServerOptions,
+  retryAfterHeaders,
   startEmulatorServer,
-  type EmulatorFault,
   type EmulatorHandle,
+  type EmulatorOptions,
   type EmulatorRequest,
   type PreparedResponse,
-  type SseScript,
 } from './emulator-server.js';
 import { loadFixtureStore } from './fixture-store.js';
+import { buildStreamScripts, errorBody } from './openai-emulator.js';
 
 /**
  * Wire-level emulator of an Azure OpenAI resource (`/openai/deployments/{deployment}/chat/completions` and
@@ -31,20 +33,13 @@ export const azureCompletionFilterMarker = '[azure-emulator:filter-completion]';
 /** Per-request switch, `prompt` or `completion`; wins over markers and the emulator-wide mode. */
 export const contentFilterHeaderName = 'x-emulator-content-filter';
 
-export interface AzureEmulatorOptions {
-  readonly host?: string;
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
+export interface AzureEmulatorOptions extends EmulatorOptions {
   /** The accepted `api-key`. Default `azure-emulator-key`. */
   readonly apiKey?: string;
   /** The accepted Entra ID token (`Authorization: Bearer …`). Default `azure-emulator-token`. */
   readonly adToken?: string;
   /** Deployment names that exist. Default `gpt-4o`, `model-router`, `text-embedding-3-small`. */
   readonly deployments?: readonly string[];
-  /** Benchmark mode: a stream is written in one piece and requests are not kept (unless `record: true`). */
-  readonly fast?: boolean;
-  readonly record?: boolean;
-  readonly fault?: EmulatorFault | null;
   /**
    * Chat parameters answered with Azure's 400 `Unrecognized request argument supplied`, as older API and model
    * versions do. `max_completion_tokens` and `stream_options` are always rejected under api-versions before 2024-09-01.
@@ -73,16 +68,13 @@ const finishChunkSchema = z.looseObject({
   choices: z.array(z.looseObject({ finish_reason: z.literal('stop'), content_filter_results: z.unknown() })).length(1),
 });
 
-type ErrorBody = Record<string, unknown>;
-const errorBody = (code: string, message: string): ErrorBody => ({ error: { code, message } });
-const openAIErrorBody = (message: string, type: string): ErrorBody => ({
-  error: { message, type, param: null, code: null },
-});
+/** Azure's own error envelope (`{error: {code, message}}`); OpenAI-protocol errors use OpenAI's. */
+const azureErrorBody = (code: string, message: string) => ({ error: { code, message } });
 
 // Quoted from real responses (public issue threads; no recordings exist).
 const bodies = {
-  resourceNotFound: errorBody('404', 'Resource not found'),
-  accessDenied: errorBody(
+  resourceNotFound: azureErrorBody('404', 'Resource not found'),
+  accessDenied: azureErrorBody(
     '401',
     'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an ' +
       'active subscription and use a correct regional API endpoint for your resource.',
@@ -93,7 +85,7 @@ const bodies = {
       'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), ' +
       'or have expired.',
   },
-  deploymentNotFound: errorBody(
+  deploymentNotFound: azureErrorBody(
     'DeploymentNotFound',
     'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, ' +
       'please wait a moment and try again.',
@@ -121,9 +113,9 @@ const bodies = {
     },
   },
   unrecognized: (names: readonly string[]) =>
-    openAIErrorBody(`Unrecognized request argument supplied: ${names.join(', ')}`, 'invalid_request_error'),
+    errorBody(`Unrecognized request argument supplied: ${names.join(', ')}`, 'invalid_request_error'),
   rateLimit: (apiVersion: string, wait: number) =>
-    errorBody(
+    azureErrorBody(
       '429',
       `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version ${apiVersion} have exceeded ` +
         `token rate limit of your current OpenAI S0 pricing tier. Please retry after ${wait} seconds. Please go here: ` +
@@ -148,20 +140,6 @@ function buildFilteredCompletion(recorded: AzureRecordedCompletion): Record<stri
   return { ...recorded, choices };
 }
 
-interface StreamScripts {
-  readonly withUsage: SseScript;
-  readonly withoutUsage: SseScript;
-}
-
-function buildStreamScripts(events: readonly string[], usageChunk: string): StreamScripts {
-  const data = events.map((payload) => ({ data: payload }));
-  const done = { data: '[DONE]' };
-  return {
-    withUsage: buildSseScript([...data, { data: usageChunk }, done]),
-    withoutUsage: buildSseScript([...data, done]),
-  };
-}
-
 /**
  * The recorded stream cut after two words (prompt-filter event, role chunk, two content chunks), ending with a finish
  * chunk that the output filter stopped, carrying the last content chunk's verdicts with violence raised.
@@ -181,21 +159,12 @@ function buildFilteredStreamEvents(events: readonly string[]): string[] {
   return [...kept, JSON.stringify({ ...chunk, choices })];
 }
 
-function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Promise<AzureEmulatorHandle> {
   const fixtures = options.fixtures ?? loadAzureFixtures();
   const apiKey = options.apiKey ?? 'azure-emulator-key';
   const adToken = options.adToken ?? 'azure-emulator-token';
   const deployments = new Set(options.deployments ?? ['gpt-4o', 'model-router', 'text-embedding-3-small']);
-  const fast = options.fast ?? false;
-  const record = options.record ?? !fast;
+  const serverOptions = resolveServerOptions(options);
   let contentFilter = options.contentFilter ?? null;
 
   const completionBody = Buffer.from(JSON.stringify(fixtures.completion.body));
@@ -239,10 +208,10 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
       : (options.unrecognizedParameters ?? []);
 
   const chatCompletion = (request: EmulatorRequest, apiVersion: string): PreparedResponse => {
-    const json = parseJson(request.rawBody);
-    if (!json.ok) return error(400, openAIErrorBody('The request body is not valid JSON.', 'invalid_request_error'));
+    const json = parseRequestJson(request.rawBody);
+    if (!json.ok) return error(400, errorBody('The request body is not valid JSON.', 'invalid_request_error'));
     const parsed = chatRequestSchema.safeParse(json.value);
-    if (!parsed.success) return error(400, openAIErrorBody("'messages' is a required property", 'invalid_request_error'));
+    if (!parsed.success) return error(400, errorBody("'messages' is a required property", 'invalid_request_error'));
     const unrecognized = unrecognizedParameters(apiVersion).filter((name) => name in parsed.data);
     if (unrecognized.length > 0) return error(400, bodies.unrecognized(unrecognized));
     const filter = resolveContentFilter(request);
@@ -256,9 +225,9 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
   };
 
   const embeddings = (request: EmulatorRequest): PreparedResponse => {
-    const json = parseJson(request.rawBody);
+    const json = parseRequestJson(request.rawBody);
     const parsed = json.ok ? embeddingRequestSchema.safeParse(json.value) : null;
-    if (!parsed?.success) return error(400, openAIErrorBody("'input' is a required property", 'invalid_request_error'));
+    if (!parsed?.success) return error(400, errorBody("'input' is a required property", 'invalid_request_error'));
     const count = typeof parsed.data.input === 'string' ? 1 : Math.max(1, parsed.data.input.length);
     const data = Array.from({ length: count }, (_, index) => ({
       object: 'embedding',
@@ -287,32 +256,29 @@ export async function startAzureEmulator(options: AzureEmulatorOptions = {}): Pr
     for (let index = requests.length - 1; index >= 0; index -= 1) {
       const entry = requests[index];
       if (entry?.headers !== request.headers) continue;
-      if (!record) requests.splice(index, 1);
+      if (!serverOptions.record) requests.splice(index, 1);
       return entry.query;
     }
     return '';
   };
 
   const server: EmulatorHandle = await startEmulatorServer({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    ...serverOptions,
     basePath: '',
-    fast,
     record: true,
     fault: options.fault ?? null,
     handle,
     renderStatusFault(status, retryAfter) {
-      const retryHeaders: Record<string, string> =
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter), 'retry-after-ms': String(retryAfter * 1000) };
+      const retryHeaders = retryAfter === undefined ? {} : { ...retryAfterHeaders(retryAfter), 'retry-after-ms': String(retryAfter * 1000) };
       if (status === 429) return error(429, bodies.rateLimit('2024-10-21', retryAfter ?? 1), retryHeaders);
       if (status === 401) return error(401, bodies.accessDenied, retryHeaders);
       if (status === 404) return error(404, bodies.deploymentNotFound, retryHeaders);
-      if (status < 500) return error(status, openAIErrorBody('Invalid request.', 'invalid_request_error'), retryHeaders);
+      if (status < 500) return error(status, errorBody('Invalid request.', 'invalid_request_error'), retryHeaders);
       const message = 'The server had an error while processing your request. Sorry about that!';
-      return error(status, openAIErrorBody(message, 'server_error'), retryHeaders);
+      return error(status, errorBody(message, 'server_error'), retryHeaders);
     },
     renderInvalidFault(message) {
-      return error(400, openAIErrorBody(message, 'invalid_request_error'));
+      return error(400, errorBody(message, 'invalid_request_error'));
     },
   });
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { chatCompletionRequestSchema, embeddingRequestSchema, type NormalizedUsage } from '@arbiter/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockAdapter } from '../providers/bedrock/bedrock-adapter.js';
-import { EventStreamDecoder } from '../providers/bedrock/bedrock-event-stream.js';
+import { EventStreamDecoder } from '../providers/shared/aws-event-stream.js';
 import { signBedrockRequest } from '../providers/bedrock/sign-bedrock-request.js';
 import { HttpClient } from '../providers/shared/http-client.js';
 import type { ChatStream, ChatStreamPart } from '../providers/shared/provider-adapter.js';

@@ -3,10 +3,17 @@ import { z } from 'zod';
 import { loadBedrockFixtures, type BedrockFixtures, type BedrockStreamRecording } from './bedrock-fixtures.js';
 import { verifySignature } from './bedrock-emulator-signature.js';
 import {
+  containsKey,
+  defaultUnknownModelPattern,
+  findStatusError,
   jsonResponse,
+  parseRequestJson,
+  resolveServerOptions,
+  retryAfterHeaders,
   startEmulatorServer,
   type EmulatorFault,
   type EmulatorHandle,
+  type EmulatorOptions,
   type EmulatorRequest,
   type PreparedResponse,
   type SseScript,
@@ -29,10 +36,7 @@ export const bedrockFaultHeaderName = 'x-emulator-bedrock-fault';
 const badCrcFaultSchema = z.object({ kind: z.literal('bad-crc'), frame: z.number().int().nonnegative().optional() });
 type BadCrcFault = z.infer<typeof badCrcFaultSchema>;
 
-export interface BedrockEmulatorOptions {
-  readonly host?: string;
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
+export interface BedrockEmulatorOptions extends EmulatorOptions<BedrockEmulatorFault> {
   /** Bedrock has no API keys: requests are signed with an access key pair. */
   readonly apiKey?: never;
   /** The region signatures must be scoped to. Default `us-east-1`. */
@@ -40,10 +44,6 @@ export interface BedrockEmulatorOptions {
   /** The only accepted key pair. Default: AWS's documented example keys. */
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
-  /** Benchmark mode: a stream is written in one piece and requests are not recorded (unless `record: true`). */
-  readonly fast?: boolean;
-  readonly record?: boolean;
-  readonly fault?: BedrockEmulatorFault | null;
   /** Model ids answered with the recorded 400 "The provided model identifier is invalid.". */
   readonly unknownModelPattern?: RegExp;
   readonly fixtures?: BedrockFixtures;
@@ -83,12 +83,6 @@ const statusErrors: Record<number, { type: string; message: string }> = {
 
 const routePattern = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/;
 
-function containsKey(value: unknown, key: string): boolean {
-  if (Array.isArray(value)) return value.some((item) => containsKey(item, key));
-  if (value === null || typeof value !== 'object') return false;
-  return Object.entries(value).some(([name, child]) => name === key || containsKey(child, key));
-}
-
 /** A copy of a frame with its message CRC (the last four bytes) broken. */
 function breakChecksum(frame: Buffer): Buffer {
   const copy = Buffer.from(frame);
@@ -118,8 +112,7 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   const region = options.region ?? 'us-east-1';
   const accessKeyId = options.accessKeyId ?? defaultAwsAccessKeyId;
   const secretAccessKey = options.secretAccessKey ?? defaultAwsSecretAccessKey;
-  const unknownModel = options.unknownModelPattern ?? /nonexistent|does-not-exist/i;
-  const fast = options.fast ?? false;
+  const unknownModel = options.unknownModelPattern ?? defaultUnknownModelPattern;
   let badCrc: BadCrcFault | null = null;
   /** Requests with cachePoints seen before: the first answers with the cache write, repeats with the cache read. */
   const cachedPrefixes = new Set<string>();
@@ -138,11 +131,8 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
     );
 
   const parseJson = (raw: Buffer): unknown => {
-    try {
-      return JSON.parse(raw.toString('utf8'));
-    } catch {
-      return undefined;
-    }
+    const json = parseRequestJson(raw);
+    return json.ok ? json.value : undefined;
   };
   const validationError = (issue: z.core.$ZodIssue | undefined): PreparedResponse =>
     error(400, 'ValidationException', `1 validation error detected: Value at '${issue?.path.join('.') ?? 'body'}' failed to satisfy constraint: ${issue?.message ?? 'invalid'}`);
@@ -215,17 +205,13 @@ export async function startBedrockEmulator(options: BedrockEmulatorOptions = {})
   };
 
   const server = await startEmulatorServer({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    ...resolveServerOptions(options),
     basePath: '',
-    fast,
-    record: options.record ?? !fast,
     fault: null,
     handle,
     renderStatusFault(status, retryAfter) {
-      const known = statusErrors[status] ?? (status >= 500 ? statusErrors[500] : statusErrors[400]);
-      const extra: Record<string, string> = retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
-      return error(status, known?.type ?? 'InternalServerException', known?.message ?? 'Internal error', extra);
+      const known = findStatusError(statusErrors, status);
+      return error(status, known?.type ?? 'InternalServerException', known?.message ?? 'Internal error', retryAfterHeaders(retryAfter));
     },
     renderInvalidFault(message) {
       return error(400, 'ValidationException', message);

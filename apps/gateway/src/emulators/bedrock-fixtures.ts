@@ -3,7 +3,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultFixtureDirectory } from './fixture-store.js';
+import { cachePerDirectory, type RecordedBody } from './fixture-store.js';
 
 /**
  * Loads the recorded Bedrock runtime responses in `fixtures/providers/bedrock/` (pydantic-ai vcrpy cassettes) for the
@@ -34,12 +34,6 @@ const errorBodySchema = z.object({ message: z.string() });
 const titanRequestSchema = z.object({ inputText: z.string(), dimensions: z.number().int(), normalize: z.boolean() });
 const titanBodySchema = z.looseObject({ embedding: z.array(z.number()), inputTextTokenCount: z.number().int() });
 
-export interface BedrockJsonRecording<Body> {
-  readonly source: string;
-  readonly status: number;
-  readonly body: Body;
-}
-
 export interface BedrockStreamRecording {
   readonly source: string;
   /** The recorded frames, byte for byte, one buffer per event-stream message. */
@@ -49,15 +43,15 @@ export interface BedrockStreamRecording {
 export interface BedrockFixtures {
   readonly converse: {
     /** Plain text (test_bedrock_model.yaml): 7 + 30 tokens. */
-    readonly text: BedrockJsonRecording<RecordedConverseBody>;
+    readonly text: RecordedBody<RecordedConverseBody>;
     /** A toolUse answer (test_bedrock_model_retry.yaml#0): 426 + 66 tokens. */
-    readonly toolUse: BedrockJsonRecording<RecordedConverseBody>;
+    readonly toolUse: RecordedBody<RecordedConverseBody>;
     /** The answer after a tool result (test_bedrock_model_retry.yaml#1): 531 + 76 tokens. */
-    readonly toolResult: BedrockJsonRecording<RecordedConverseBody>;
+    readonly toolResult: RecordedBody<RecordedConverseBody>;
     /** With cachePoints, first call (test_bedrock_cache_write_and_read.yaml#0): 2 + 1322 written, 5 out. */
-    readonly cacheWrite: BedrockJsonRecording<RecordedConverseBody>;
+    readonly cacheWrite: RecordedBody<RecordedConverseBody>;
     /** The same request again (#1): 2 + 1322 read, 5 out. */
-    readonly cacheRead: BedrockJsonRecording<RecordedConverseBody>;
+    readonly cacheRead: RecordedBody<RecordedConverseBody>;
   };
   readonly streams: {
     /** test_bedrock_model_stream.yaml: 33 frames, 13 + 82 tokens. */
@@ -70,9 +64,9 @@ export interface BedrockFixtures {
     readonly thinking: BedrockStreamRecording;
   };
   /** The 400 ValidationException for an unknown model id (test_bedrock_error.yaml). */
-  readonly invalidModel: BedrockJsonRecording<{ message: string }>;
+  readonly invalidModel: RecordedBody<{ message: string }>;
   /** Titan Text Embeddings v2 with 256 dimensions (TestBedrock.test_titan_v2_with_dimensions.yaml): 4 tokens. */
-  readonly titanEmbedding: BedrockJsonRecording<z.infer<typeof titanBodySchema>> & { readonly request: z.infer<typeof titanRequestSchema> };
+  readonly titanEmbedding: RecordedBody<z.infer<typeof titanBodySchema>> & { readonly request: z.infer<typeof titanRequestSchema> };
 }
 
 /** Splits an event-stream capture into its frames (by the length in each prelude) and checks every frame's CRCs. */
@@ -98,7 +92,7 @@ function createLoader(directory: URL) {
     if (!found) throw new Error(`Fixture ${path} has no interaction ${turn}`);
     return found;
   };
-  const json = <Body>(path: string, turn: number, schema: z.ZodType<Body>): BedrockJsonRecording<Body> => {
+  const json = <Body>(path: string, turn: number, schema: z.ZodType<Body>): RecordedBody<Body> => {
     const recorded = interaction(path, turn);
     return { source: `bedrock/${path}#${turn}`, status: recorded.response.status.code, body: schema.parse(recorded.response.parsed_body) };
   };
@@ -137,13 +131,5 @@ function loadBedrockFixturesFrom(directory: URL): BedrockFixtures {
   };
 }
 
-const cache = new Map<string, BedrockFixtures>();
-
 /** Loads (once per directory) and validates every Bedrock recording the emulator serves. */
-export function loadBedrockFixtures(directory: URL = defaultFixtureDirectory): BedrockFixtures {
-  const cached = cache.get(directory.href);
-  if (cached) return cached;
-  const fixtures = loadBedrockFixturesFrom(directory);
-  cache.set(directory.href, fixtures);
-  return fixtures;
-}
+export const loadBedrockFixtures = cachePerDirectory(loadBedrockFixturesFrom);

@@ -26,6 +26,21 @@ export type EmulatorFault = z.infer<typeof emulatorFaultSchema>;
 /** Per-request fault switch, JSON-encoded (e.g. `{"kind":"status","status":429,"retryAfter":2}`). */
 export const faultHeaderName = 'x-emulator-fault';
 
+/** The options every emulator takes. */
+export interface EmulatorOptions<Fault = EmulatorFault> {
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Benchmark mode: a stream is written in one piece and requests are not recorded (unless `record: true`). */
+  readonly fast?: boolean;
+  readonly record?: boolean;
+  /** Fault active from the start (same as calling `setFault`). */
+  readonly fault?: Fault | null;
+}
+
+/** Model ids answered with the provider's recorded unknown-model error, unless an emulator is told otherwise. */
+export const defaultUnknownModelPattern = /nonexistent|does-not-exist/i;
+
 export interface RecordedRequest {
   readonly method: string;
   /** Path without the query string, e.g. `/v1/chat/completions`. */
@@ -74,6 +89,38 @@ export interface EmulatorServerOptions {
   handle(request: EmulatorRequest): PreparedResponse;
   renderStatusFault(status: number, retryAfter: number | undefined): PreparedResponse;
   renderInvalidFault(message: string): PreparedResponse;
+}
+
+/** Where an emulator listens and whether it records, from its options: 127.0.0.1, a free port, recording unless fast. */
+export function resolveServerOptions(options: EmulatorOptions<unknown>): Pick<EmulatorServerOptions, 'host' | 'port' | 'fast' | 'record'> {
+  const fast = options.fast ?? false;
+  return { host: options.host ?? '127.0.0.1', port: options.port ?? 0, fast, record: options.record ?? !fast };
+}
+
+/** A request body's JSON, or `ok: false` when it is not JSON (each provider words that error its own way). */
+export function parseRequestJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** True when `key` is a property name anywhere in `value` (`cache_control`, `cachePoint`, …). */
+export function containsKey(value: unknown, key: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => containsKey(item, key));
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([name, child]) => name === key || containsKey(child, key));
+}
+
+/** The `retry-after` header of an injected status fault, when it has one. */
+export function retryAfterHeaders(retryAfter: number | undefined): Record<string, string> {
+  return retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+}
+
+/** A provider's error for an injected status: the status's own entry, else the one for 500 or 400. */
+export function findStatusError<Entry>(table: Readonly<Record<number, Entry>>, status: number): Entry | undefined {
+  return table[status] ?? (status >= 500 ? table[500] : table[400]);
 }
 
 function encodeEvent(event: SseEvent): string {

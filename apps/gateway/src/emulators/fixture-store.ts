@@ -12,7 +12,7 @@ import { z } from 'zod';
 // Resolves from both `src/emulators` and `dist/emulators`.
 export const defaultFixtureDirectory = new URL('../../fixtures/providers/', import.meta.url);
 
-const openAIUsageSchema = z.looseObject({
+export const openAIUsageSchema = z.looseObject({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
@@ -113,11 +113,15 @@ export interface SseEvent {
   readonly data: string;
 }
 
-/** A recorded JSON response: body (validated), status and the response headers that were recorded with it. */
-export interface JsonRecording<Body> {
+/** A recorded response body (validated), its status and where it was recorded (`path#turn`). */
+export interface RecordedBody<Body> {
   readonly source: string;
   readonly status: number;
   readonly body: Body;
+}
+
+/** A recorded JSON response with the response headers that were recorded with it. */
+export interface JsonRecording<Body> extends RecordedBody<Body> {
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -174,7 +178,8 @@ const transportHeaders = new Set(['connection', 'content-length', 'transfer-enco
 
 type RecordedHeaders = Readonly<Record<string, string | readonly string[]>>;
 
-function cleanHeaders(headers: RecordedHeaders | undefined): Record<string, string> {
+/** Recorded response headers without the transport headers the emulator's own HTTP stack sets; names lowercased. */
+export function cleanHeaders(headers: RecordedHeaders | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const key = name.toLowerCase();
@@ -200,7 +205,8 @@ export function parseSseText(text: string): SseEvent[] {
   return events;
 }
 
-function createLoader(directory: URL) {
+/** Reads fixture files below `directory`: text, JSON, and one interaction (`turn`) of a vcrpy cassette. */
+export function createFixtureReader(directory: URL) {
   const readText = (path: string): string => readFileSync(new URL(path, directory), 'utf8');
   const readJson = (path: string): unknown => JSON.parse(readText(path));
   const readCassette = (path: string, turn: number): CassetteInteraction => {
@@ -256,7 +262,7 @@ function buildAnthropicStream(
 }
 
 function loadOpenAI(directory: URL): FixtureStore['openai'] {
-  const { readText, readJson, readCassette } = createLoader(directory);
+  const { readText, readJson, readCassette } = createFixtureReader(directory);
   const plain = readCassette('openai/test_valid_response.yaml', 0);
   const headers = cleanHeaders(plain.response.headers);
   const toolTurn = readCassette('openai/test_openai_tool_output.yaml', 0);
@@ -303,7 +309,7 @@ function loadOpenAI(directory: URL): FixtureStore['openai'] {
 }
 
 function loadAnthropic(directory: URL): FixtureStore['anthropic'] {
-  const { readText, readJson, readCassette } = createLoader(directory);
+  const { readText, readJson, readCassette } = createFixtureReader(directory);
   const toolRunner = nockRecordingSchema.parse(readJson('anthropic/ToolRunner.json'))[0];
   if (!toolRunner) throw new Error('Fixture anthropic/ToolRunner.json is empty');
   const headers = cleanHeaders(toolRunner.rawHeaders);
@@ -355,13 +361,23 @@ function loadAnthropic(directory: URL): FixtureStore['anthropic'] {
   };
 }
 
-const cache = new Map<string, FixtureStore>();
+/**
+ * A loader that reads and validates its fixtures once per directory: every emulator start (tests start many) reuses
+ * them. Throws if a recording is missing or changed shape.
+ */
+export function cachePerDirectory<Fixtures>(load: (directory: URL) => Fixtures): (directory?: URL) => Fixtures {
+  const cache = new Map<string, Fixtures>();
+  return (directory = defaultFixtureDirectory) => {
+    const cached = cache.get(directory.href);
+    if (cached !== undefined) return cached;
+    const fixtures = load(directory);
+    cache.set(directory.href, fixtures);
+    return fixtures;
+  };
+}
 
 /** Loads (once per directory) and validates every fixture the emulators serve. Throws if a recording is missing. */
-export function loadFixtureStore(directory: URL = defaultFixtureDirectory): FixtureStore {
-  const cached = cache.get(directory.href);
-  if (cached) return cached;
-  const store: FixtureStore = { openai: loadOpenAI(directory), anthropic: loadAnthropic(directory) };
-  cache.set(directory.href, store);
-  return store;
-}
+export const loadFixtureStore = cachePerDirectory((directory): FixtureStore => ({
+  openai: loadOpenAI(directory),
+  anthropic: loadAnthropic(directory),
+}));

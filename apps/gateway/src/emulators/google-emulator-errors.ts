@@ -1,4 +1,4 @@
-import { jsonResponse, type PreparedResponse } from './emulator-server.js';
+import { findStatusError, jsonResponse, type PreparedResponse } from './emulator-server.js';
 import type { GoogleFixtures } from './google-fixtures.js';
 
 /**
@@ -50,7 +50,7 @@ export function renderGoogleStatusFault(fixtures: GoogleFixtures, code: number, 
     );
     return googleError(429, recorded.status, recorded.message, details);
   }
-  const known = statusNames[code] ?? (code >= 500 ? statusNames[500] : statusNames[400]);
+  const known = findStatusError(statusNames, code);
   return googleError(code, known?.status ?? 'UNKNOWN', known?.message ?? 'Unknown error.');
 }
 

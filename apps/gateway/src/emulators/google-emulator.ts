@@ -1,9 +1,21 @@
 import type { KeyObject, webcrypto } from 'node:crypto';
 import { z } from 'zod';
-import { jsonResponse, startEmulatorServer, type EmulatorFault, type EmulatorHandle, type EmulatorRequest, type PreparedResponse, type SseScript } from './emulator-server.js';
+import {
+  defaultUnknownModelPattern,
+  jsonResponse,
+  parseRequestJson,
+  resolveServerOptions,
+  startEmulatorServer,
+  type EmulatorHandle,
+  type EmulatorOptions,
+  type EmulatorRequest,
+  type PreparedResponse,
+  type SseScript,
+} from './emulator-server.js';
 import { createGoogleEmulatorAuth } from './google-emulator-auth.js';
 import { geminiModelNotFound, googleError, renderGoogleStatusFault, vertexModelNotFound } from './google-emulator-errors.js';
-import { loadGoogleFixtures, type GoogleFixtures, type GoogleJsonRecording, type GoogleStreamRecording } from './google-fixtures.js';
+import type { RecordedBody } from './fixture-store.js';
+import { loadGoogleFixtures, type GoogleFixtures, type GoogleStreamRecording } from './google-fixtures.js';
 
 /**
  * Wire-level emulator of Google's two Gemini endpoints, answering with recorded real responses:
@@ -13,18 +25,11 @@ import { loadGoogleFixtures, type GoogleFixtures, type GoogleJsonRecording, type
  * JSON is pretty-printed as Google sends it; streams are `data: <json>\r\n\r\n` frames without `[DONE]`.
  */
 
-export interface GoogleEmulatorOptions {
-  readonly host?: string;
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
+export interface GoogleEmulatorOptions extends EmulatorOptions {
   /** The only accepted Gemini API key. Default `gemini-emulator-key`. */
   readonly apiKey?: string;
   /** Verifies the RS256 signature of token requests' assertions; without it only their claims are checked. */
   readonly serviceAccountPublicKey?: webcrypto.CryptoKey | KeyObject;
-  /** Benchmark mode: a stream is written in one piece and requests are not recorded (unless `record: true`). */
-  readonly fast?: boolean;
-  readonly record?: boolean;
-  readonly fault?: EmulatorFault | null;
   /** Model ids answered with a 404 NOT_FOUND. Default: ids with `nonexistent`/`does-not-exist`. */
   readonly unknownModelPattern?: RegExp;
   readonly fixtures?: GoogleFixtures;
@@ -66,13 +71,9 @@ function buildGoogleSseScript(recording: GoogleStreamRecording): SseScript {
 }
 
 function parseJson<Schema extends z.ZodType>(raw: Buffer, schema: Schema, requestName: string): { ok: true; value: z.infer<Schema> } | { ok: false; response: PreparedResponse } {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return { ok: false, response: googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unexpected token.') };
-  }
-  const parsed = schema.safeParse(json);
+  const json = parseRequestJson(raw);
+  if (!json.ok) return { ok: false, response: googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unexpected token.') };
+  const parsed = schema.safeParse(json.value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const field = parsed.error.issues[0]?.path.join('.') || 'body';
   return { ok: false, response: googleError(400, 'INVALID_ARGUMENT', `* ${requestName}.${field}: ${field} is not specified or invalid\n`) };
@@ -80,8 +81,7 @@ function parseJson<Schema extends z.ZodType>(raw: Buffer, schema: Schema, reques
 
 export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): Promise<GoogleEmulatorHandle> {
   const fixtures = options.fixtures ?? loadGoogleFixtures();
-  const unknownModel = options.unknownModelPattern ?? /nonexistent|does-not-exist/i;
-  const fast = options.fast ?? false;
+  const unknownModel = options.unknownModelPattern ?? defaultUnknownModelPattern;
   let tokenUrl = '';
   const auth = createGoogleEmulatorAuth({
     apiKey: options.apiKey ?? 'gemini-emulator-key',
@@ -89,7 +89,7 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
     tokenUrl: () => tokenUrl,
   });
 
-  const json = (recording: GoogleJsonRecording<unknown>, headers: Readonly<Record<string, string>>): PreparedResponse =>
+  const json = (recording: RecordedBody<unknown>, headers: Readonly<Record<string, string>>): PreparedResponse =>
     jsonResponse(recording.status, { ...headers }, recording.body, 2);
   // Each stream is serialized once, on first use.
   const scripts = new Map<GoogleStreamRecording, PreparedResponse>();
@@ -202,11 +202,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions = {}): 
   };
 
   const server = await startEmulatorServer({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    ...resolveServerOptions(options),
     basePath: '',
-    fast,
-    record: options.record ?? !fast,
     fault: options.fault ?? null,
     handle,
     renderStatusFault: (status, retryAfter) => renderGoogleStatusFault(fixtures, status, retryAfter),

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultFixtureDirectory, parseSseText } from './fixture-store.js';
+import { cachePerDirectory, cleanHeaders, createFixtureReader, parseSseText, type RecordedBody } from './fixture-store.js';
 
 /**
  * The recorded real Gemini API and Vertex AI responses in `fixtures/providers/gemini/` and `…/vertex/` (see the README
@@ -40,26 +38,6 @@ const predictSchema = z.looseObject({
 });
 export type VertexEmbeddingPrediction = z.infer<typeof predictSchema>['predictions'][number];
 
-const cassetteSchema = z.object({
-  interactions: z.array(
-    z.object({
-      response: z.object({
-        status: z.object({ code: z.number() }),
-        headers: z.record(z.string(), z.array(z.string())).optional(),
-        body: z.object({ string: z.string() }).optional(),
-        parsed_body: z.unknown().optional(),
-      }),
-    }),
-  ),
-});
-type CassetteResponse = z.infer<typeof cassetteSchema>['interactions'][number]['response'];
-
-export interface GoogleJsonRecording<Body> {
-  readonly source: string;
-  readonly status: number;
-  readonly body: Body;
-}
-
 export interface GoogleStreamRecording {
   readonly source: string;
   /** The `data:` payloads in order; Google frames each as `data: <payload>\r\n\r\n` and sends no `[DONE]`. */
@@ -68,28 +46,28 @@ export interface GoogleStreamRecording {
 
 export interface GoogleFixtures {
   readonly gemini: {
-    readonly text: GoogleJsonRecording<GoogleGenerateContentBody>;
+    readonly text: RecordedBody<GoogleGenerateContentBody>;
     /** Gemini 3 with thoughts counted in usage. */
-    readonly thinkingText: GoogleJsonRecording<GoogleGenerateContentBody>;
-    readonly toolCall: GoogleJsonRecording<GoogleGenerateContentBody>;
-    readonly safetyBlock: GoogleJsonRecording<GoogleGenerateContentBody>;
+    readonly thinkingText: RecordedBody<GoogleGenerateContentBody>;
+    readonly toolCall: RecordedBody<GoogleGenerateContentBody>;
+    readonly safetyBlock: RecordedBody<GoogleGenerateContentBody>;
     readonly textStream: GoogleStreamRecording;
     readonly thinkingStream: GoogleStreamRecording;
     readonly toolCallStream: GoogleStreamRecording;
     /** One recorded 768-dimension `gemini-embedding-2-preview` vector. */
     readonly embedding: { readonly source: string; readonly values: readonly number[] };
-    readonly modelNotFound: GoogleJsonRecording<GoogleErrorBody>;
+    readonly modelNotFound: RecordedBody<GoogleErrorBody>;
     /** 429 RESOURCE_EXHAUSTED with QuotaFailure and RetryInfo details (message shortened by the source repo). */
-    readonly rateLimited: GoogleJsonRecording<GoogleErrorBody>;
+    readonly rateLimited: RecordedBody<GoogleErrorBody>;
     /** Real response headers of a generateContent call and of a stream (test_google_model*.yaml). */
     readonly headers: Readonly<Record<string, string>>;
     readonly streamHeaders: Readonly<Record<string, string>>;
   };
   readonly vertex: {
-    readonly text: GoogleJsonRecording<GoogleGenerateContentBody>;
-    readonly toolCall: GoogleJsonRecording<GoogleGenerateContentBody>;
+    readonly text: RecordedBody<GoogleGenerateContentBody>;
+    readonly toolCall: RecordedBody<GoogleGenerateContentBody>;
     /** Model Armor withheld the answer: finishReason MODEL_ARMOR, no content. */
-    readonly armorBlock: GoogleJsonRecording<GoogleGenerateContentBody>;
+    readonly armorBlock: RecordedBody<GoogleGenerateContentBody>;
     readonly textStream: GoogleStreamRecording;
     /** A function call whose nested arguments arrive as `partialArgs` pieces. */
     readonly toolCallStream: GoogleStreamRecording;
@@ -100,30 +78,16 @@ export interface GoogleFixtures {
   };
 }
 
-// Transport headers that the emulator's own HTTP stack sets.
-const transportHeaders = new Set(['connection', 'content-length', 'transfer-encoding', 'date', 'content-encoding']);
-
-function cleanHeaders(headers: CassetteResponse['headers']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, values] of Object.entries(headers ?? {})) {
-    if (!transportHeaders.has(name.toLowerCase())) result[name.toLowerCase()] = values.join(', ');
-  }
-  return result;
-}
-
 function createLoader(directory: URL) {
-  const readText = (path: string): string => readFileSync(new URL(path, directory), 'utf8');
-  const readCassette = (path: string, turn: number): CassetteResponse => {
-    const interaction = cassetteSchema.parse(parseYaml(readText(path))).interactions[turn];
-    if (!interaction) throw new Error(`Fixture ${path} has no interaction ${turn}`);
-    return interaction.response;
-  };
-  const json = <Body>(path: string, schema: z.ZodType<Body>): GoogleJsonRecording<Body> => ({
+  const reader = createFixtureReader(directory);
+  const { readText } = reader;
+  const readCassette = (path: string, turn: number) => reader.readCassette(path, turn).response;
+  const json = <Body>(path: string, schema: z.ZodType<Body>): RecordedBody<Body> => ({
     source: path,
     status: 200,
     body: schema.parse(JSON.parse(readText(path))),
   });
-  const recorded = <Body>(path: string, turn: number, schema: z.ZodType<Body>): GoogleJsonRecording<Body> => {
+  const recorded = <Body>(path: string, turn: number, schema: z.ZodType<Body>): RecordedBody<Body> => {
     const response = readCassette(path, turn);
     return { source: `${path}#${turn}`, status: response.status.code, body: schema.parse(response.parsed_body) };
   };
@@ -173,13 +137,8 @@ function loadVertex(directory: URL): GoogleFixtures['vertex'] {
   };
 }
 
-const cache = new Map<string, GoogleFixtures>();
-
 /** Loads (once per directory) and validates every recording the Google emulator serves. Throws if one is missing. */
-export function loadGoogleFixtures(directory: URL = defaultFixtureDirectory): GoogleFixtures {
-  const cached = cache.get(directory.href);
-  if (cached) return cached;
-  const fixtures: GoogleFixtures = { gemini: loadGemini(directory), vertex: loadVertex(directory) };
-  cache.set(directory.href, fixtures);
-  return fixtures;
-}
+export const loadGoogleFixtures = cachePerDirectory((directory): GoogleFixtures => ({
+  gemini: loadGemini(directory),
+  vertex: loadVertex(directory),
+}));

@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import {
   buildSseScript,
+  defaultUnknownModelPattern,
+  findStatusError,
   jsonResponse,
+  parseRequestJson,
+  resolveServerOptions,
+  retryAfterHeaders,
   startEmulatorServer,
-  type EmulatorFault,
   type EmulatorHandle,
+  type EmulatorOptions,
   type EmulatorRequest,
   type PreparedResponse,
   type SseScript,
 } from './emulator-server.js';
-import { loadFixtureStore, type FixtureStore, type OpenAIStreamRecording } from './fixture-store.js';
+import { loadFixtureStore, type FixtureStore } from './fixture-store.js';
 
 /**
  * Wire-level emulator of api.openai.com (`/v1/chat/completions`, `/v1/embeddings`, `/v1/models`) answering with the
@@ -18,17 +23,9 @@ import { loadFixtureStore, type FixtureStore, type OpenAIStreamRecording } from 
  * chosen.
  */
 
-export interface OpenAIEmulatorOptions {
-  readonly host?: string;
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
+export interface OpenAIEmulatorOptions extends EmulatorOptions {
   /** The only accepted `Authorization: Bearer` key. Default `sk-emulator`. */
   readonly apiKey?: string;
-  /** Benchmark mode: a stream is written in one piece and requests are not recorded (unless `record: true`). */
-  readonly fast?: boolean;
-  readonly record?: boolean;
-  /** Fault active from the start (same as calling `setFault`). */
-  readonly fault?: EmulatorFault | null;
   /** Model ids answered with the recorded 404 `model_not_found`. Default: ids with `nonexistent`/`does-not-exist`. */
   readonly unknownModelPattern?: RegExp;
   readonly fixtures?: FixtureStore;
@@ -49,7 +46,8 @@ const embeddingRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).nullish(),
 });
 
-interface StreamScripts {
+/** A chat stream with and without the usage chunk that `stream_options.include_usage` asks for. */
+export interface StreamScripts {
   readonly withUsage: SseScript;
   readonly withoutUsage: SseScript;
 }
@@ -72,11 +70,12 @@ function orderKeys(body: Record<string, unknown>, order: readonly string[]): Rec
   return { ...ordered, ...body };
 }
 
-function buildStreamScripts(recording: OpenAIStreamRecording): StreamScripts {
-  const events = recording.chunks.map((data) => ({ data }));
+/** OpenAI-protocol chunks (OpenAI, Azure) as SSE, ended by `[DONE]`. */
+export function buildStreamScripts(chunks: readonly string[], usageChunk: string): StreamScripts {
+  const events = chunks.map((data) => ({ data }));
   const done = { data: '[DONE]' };
   return {
-    withUsage: buildSseScript([...events, { data: recording.usageChunk }, done]),
+    withUsage: buildSseScript([...events, { data: usageChunk }, done]),
     withoutUsage: buildSseScript([...events, done]),
   };
 }
@@ -86,9 +85,10 @@ function maskKey(key: string): string {
   return key.length <= 8 ? key : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
 }
 
-type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
+export type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 
-function errorBody(
+/** OpenAI's error envelope (Azure answers its OpenAI-protocol errors in it too). */
+export function errorBody(
   message: string,
   type = 'invalid_request_error',
   param: string | null = null,
@@ -123,26 +123,17 @@ const statusErrors: Record<number, ErrorBody> = {
   503: errorBody('The server is overloaded or not ready yet.', 'server_error'),
 };
 
-function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw.toString('utf8')) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): Promise<EmulatorHandle> {
   const fixtures = (options.fixtures ?? loadFixtureStore()).openai;
   const apiKey = options.apiKey ?? 'sk-emulator';
-  const unknownModel = options.unknownModelPattern ?? /nonexistent|does-not-exist/i;
-  const fast = options.fast ?? false;
+  const unknownModel = options.unknownModelPattern ?? defaultUnknownModelPattern;
 
   const serialize = (body: Record<string, unknown>) =>
     Buffer.from(JSON.stringify(orderKeys(body, completionKeyOrder), null, 2));
   const textBody = serialize(fixtures.chatText.body);
   const toolCallBody = serialize(fixtures.chatToolCall.body);
-  const textStream = buildStreamScripts(fixtures.chatTextStream);
-  const toolCallStream = buildStreamScripts(fixtures.chatToolCallStream);
+  const textStream = buildStreamScripts(fixtures.chatTextStream.chunks, fixtures.chatTextStream.usageChunk);
+  const toolCallStream = buildStreamScripts(fixtures.chatToolCallStream.chunks, fixtures.chatToolCallStream.usageChunk);
   const modelIds = new Set([
     fixtures.chatText.body.model,
     fixtures.chatToolCall.body.model,
@@ -197,7 +188,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
   };
 
   const chatCompletion = (raw: Buffer): PreparedResponse => {
-    const json = parseJson(raw);
+    const json = parseRequestJson(raw);
     if (!json.ok) return error(400, errorBody(messages.badJson));
     const parsed = chatRequestSchema.safeParse(json.value);
     if (!parsed.success) return error(400, errorBody(parsed.error.issues[0]?.message ?? 'Invalid request'));
@@ -235,7 +226,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
   };
 
   const embeddings = (raw: Buffer): PreparedResponse => {
-    const json = parseJson(raw);
+    const json = parseRequestJson(raw);
     if (!json.ok) return error(400, errorBody(messages.badJson));
     const parsed = embeddingRequestSchema.safeParse(json.value);
     if (!parsed.success) return error(400, errorBody(parsed.error.issues[0]?.message ?? 'Invalid request'));
@@ -264,16 +255,12 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
   };
 
   return startEmulatorServer({
-    host: options.host ?? '127.0.0.1',
-    port: options.port ?? 0,
+    ...resolveServerOptions(options),
     basePath: '/v1',
-    fast,
-    record: options.record ?? !fast,
     fault: options.fault ?? null,
     handle,
     renderStatusFault(status, retryAfter) {
-      const retryHeaders: Record<string, string> =
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+      const retryHeaders = retryAfterHeaders(retryAfter);
       if (status === 429) {
         const wait = retryAfter ?? 1;
         const rateHeaders = { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': `${wait}s` };
@@ -282,8 +269,7 @@ export async function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): 
           ...rateHeaders,
         });
       }
-      const known = statusErrors[status] ?? (status >= 500 ? statusErrors[500] : statusErrors[400]);
-      return error(status, known ?? errorBody('Error', 'server_error'), retryHeaders);
+      return error(status, findStatusError(statusErrors, status) ?? errorBody('Error', 'server_error'), retryHeaders);
     },
     renderInvalidFault(message) {
       return error(400, errorBody(message));

@@ -127,6 +127,8 @@ function loadServiceAccount(id: string, path: string | undefined): GoogleService
   try {
     return readServiceAccountFile(path);
   } catch (error) {
-    throw new Error(`provider ${id} (GOOGLE_APPLICATION_CREDENTIALS): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`provider ${id} (GOOGLE_APPLICATION_CREDENTIALS): ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

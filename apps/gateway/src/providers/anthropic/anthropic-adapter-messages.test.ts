@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseSseText } from '../../emulators/fixture-store.js';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
+import { serveRecording, type RecordingServer, type Reply, type SeenRequest } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { AnthropicAdapter, type MessagesCall, type MessageStream, type MessageStreamPart } from './anthropic-adapter.js';
 
@@ -13,32 +12,19 @@ import { AnthropicAdapter, type MessagesCall, type MessageStream, type MessageSt
 const fixtures = new URL('../../../fixtures/providers/anthropic/', import.meta.url);
 const readFixture = (name: string): string => readFileSync(new URL(name, fixtures), 'utf8');
 
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let baseUrl: string;
-let reply: { status?: number; headers?: Record<string, string>; body: string } = { body: '' };
-const seen: { url: string | undefined; headers: IncomingHttpHeaders; body: unknown }[] = [];
+let reply: Reply = { body: '' };
+const seen: SeenRequest[] = [];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      seen.push({ url: request.url, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      response.writeHead(reply.status ?? 200, reply.headers ?? {});
-      response.end(reply.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  http = new HttpClient(4);
+  upstream = await serveRecording({ reply: () => reply, seen });
+  baseUrl = upstream.url;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   seen.length = 0;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GatewayError, chatCompletionChunkSchema, chatCompletionRequestSchema, type ChatCompletionRequest, type NormalizedUsage } from '@arbiter/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
 import type { ChatStream, ChatStreamPart } from '../shared/provider-adapter.js';
+import { collectStream, collectUntilError, type CollectedStream } from '../shared/test-support/collect-stream.js';
+import { serveRecording, type RecordingServer, type Reply, type SeenRequest } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { AnthropicAdapter } from './anthropic-adapter.js';
 
@@ -21,62 +21,19 @@ const readCassette = (name: string): Cassette => parse(readFixture(name)) as Cas
 const toDataEvents = (chunks: string): string =>
   chunks.split('\n').filter((line) => line.trim() !== '').map((line) => `data: ${line}\n\n`).join('');
 
-interface Reply {
-  status?: number;
-  headers?: Record<string, string>;
-  body: string;
-  /** The body is written in pieces of these byte sizes, in turn, to cross event and UTF-8 boundaries. */
-  pieceSizes?: number[];
-  /** Stop after this many bytes and keep the response open. */
-  hangAfter?: number;
-}
-
-interface SeenRequest {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let baseUrl: string;
 let reply: Reply = { body: '' };
 const seen: SeenRequest[] = [];
 
-async function writeInPieces(response: ServerResponse, data: Buffer, sizes: number[]): Promise<void> {
-  for (let offset = 0, turn = 0; offset < data.length; turn++) {
-    const size = sizes[turn % sizes.length] ?? data.length;
-    response.write(data.subarray(offset, offset + size));
-    offset += size;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      seen.push({ method: request.method, url: request.url, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      const { status = 200, headers = {}, body, pieceSizes = [body.length], hangAfter } = reply;
-      response.writeHead(status, headers);
-      const data = Buffer.from(body, 'utf8');
-      void writeInPieces(response, hangAfter === undefined ? data : data.subarray(0, hangAfter), pieceSizes).then(() => {
-        if (hangAfter === undefined) response.end();
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  http = new HttpClient(4);
+  upstream = await serveRecording({ reply: () => reply, seen });
+  baseUrl = `${upstream.url}/`;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   seen.length = 0;
@@ -104,48 +61,8 @@ function createCall(request: Partial<ChatCompletionRequest>, signal = new AbortC
   };
 }
 
-interface Collected {
-  parts: ChatStreamPart[];
-  text: string;
-  reasoning: string;
-  toolCalls: { id?: string; name?: string; arguments: string }[];
-  finishReasons: unknown[];
-  usage: NormalizedUsage[];
-}
-
-async function collect(stream: ChatStream): Promise<Collected> {
-  const collected: Collected = { parts: [], text: '', reasoning: '', toolCalls: [], finishReasons: [], usage: [] };
-  for await (const part of stream) {
-    collected.parts.push(part);
-    if (part.type === 'usage') {
-      collected.usage.push(part.usage);
-      continue;
-    }
-    expect(chatCompletionChunkSchema.parse(part.chunk)).toEqual(part.chunk);
-    const choice = part.chunk.choices[0];
-    collected.text += choice?.delta.content ?? '';
-    collected.reasoning += choice?.delta.reasoning_content ?? '';
-    for (const call of choice?.delta.tool_calls ?? []) {
-      const entry = (collected.toolCalls[call.index] ??= { arguments: '' });
-      if (call.id !== undefined) entry.id = call.id;
-      if (call.function?.name !== undefined) entry.name = call.function.name;
-      entry.arguments += call.function?.arguments ?? '';
-    }
-    if (choice?.finish_reason != null) collected.finishReasons.push(choice.finish_reason);
-  }
-  return collected;
-}
-
-/** Drains a stream, returning the parts it yielded before it failed and the error. */
-async function collectUntilError(stream: ChatStream): Promise<{ parts: ChatStreamPart[]; error: unknown }> {
-  const parts: ChatStreamPart[] = [];
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (error) {
-    return { parts, error };
-  }
-  throw new Error('expected the stream to fail');
-}
+const collect = (stream: ChatStream): Promise<CollectedStream> =>
+  collectStream(stream, (chunk) => expect(chatCompletionChunkSchema.parse(chunk)).toEqual(chunk));
 
 const usage = (input: number, output: number): NormalizedUsage => ({
   input: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },

@@ -2,15 +2,23 @@ import type { NormalizedUsage } from '@arbiter/shared';
 import {
   createStatusError,
   headerValue,
-  parseJsonBody,
-  readBodyText,
   readJsonBody,
+  readRawJsonBody,
+  sendRequest,
   type HttpClient,
   type UpstreamResponse,
 } from '../shared/http-client.js';
-import type { CallContext, ChatCall, ChatResult, ChatStream, ProviderAdapter, UpstreamMetadata } from '../shared/provider-adapter.js';
+import { parseStreamEvent } from '../shared/parse-stream-event.js';
+import {
+  createChatStream,
+  type CallContext,
+  type ChatCall,
+  type ChatResult,
+  type ChatStream,
+  type ProviderAdapter,
+  type UpstreamMetadata,
+} from '../shared/provider-adapter.js';
 import { readServerSentEvents } from '../shared/sse.js';
-import { UpstreamError } from '../shared/upstream-error.js';
 import {
   anthropicMessageSchema,
   anthropicStreamEventSchema,
@@ -114,19 +122,14 @@ export class AnthropicAdapter implements ProviderAdapter {
     const converted = this.convertRequest(call, true);
     const response = await this.post(converted, call, 'text/event-stream');
     const parts = transformAnthropicStream(this.id, response, call.signal, { responseToolName: converted.responseToolName });
-    return {
-      warnings: converted.warnings,
-      // The answering model is named only in the first event, after this resolves.
-      upstream: this.metadata(response, null),
-      [Symbol.asyncIterator]: () => parts,
-    };
+    // The answering model is named only in the first event, after this resolves.
+    return createChatStream(parts, converted.warnings, this.metadata(response, null));
   }
 
   /** Native pass-through: the client's Messages body to Anthropic, the response bytes back unchanged. */
   async createMessage(call: MessagesCall): Promise<MessageResult> {
     const response = await this.send(this.url, this.nativeBody(call), call.signal, this.nativeHeaders(call));
-    const rawBody = await readBodyText(this.id, response, call.signal);
-    const message = parseJsonBody(this.id, rawBody, anthropicMessageSchema, response.status);
+    const { rawBody, body: message } = await readRawJsonBody(this.id, response, anthropicMessageSchema, call.signal);
     return { rawBody, message, usage: convertAnthropicUsage(message.usage), upstream: this.metadata(response, message.model) };
   }
 
@@ -143,8 +146,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   async countTokens(call: MessagesCall): Promise<TokenCountResult> {
     const response = await this.send(this.countTokensUrl, this.nativeBody(call), call.signal, this.nativeHeaders(call));
-    const rawBody = await readBodyText(this.id, response, call.signal);
-    const count = parseJsonBody(this.id, rawBody, anthropicTokenCountSchema, response.status);
+    const { rawBody, body: count } = await readRawJsonBody(this.id, response, anthropicTokenCountSchema, call.signal);
     return { rawBody, inputTokens: count.input_tokens, upstream: this.metadata(response, null) };
   }
 
@@ -153,20 +155,14 @@ export class AnthropicAdapter implements ProviderAdapter {
     const converter = new AnthropicStreamConverter(this.id, { responseToolName: null });
     for await (const message of readServerSentEvents(this.id, response, signal)) {
       if (message.data.trim() === '') continue;
-      const event = parseJsonBody(this.id, message.data, anthropicStreamEventSchema, response.status);
+      const event = parseStreamEvent(this.id, message.data, anthropicStreamEventSchema, response.status);
       const name = message.event ?? (event.type === 'unknown' ? event.unknownType : event.type);
       yield { type: 'event', name, data: message.data, event };
       for (const part of converter.convert(event)) {
         if (part.type === 'usage') yield { type: 'usage', usage: part.usage };
       }
     }
-    if (!converter.finished) {
-      throw new UpstreamError('upstream_invalid_response', {
-        provider: this.id,
-        upstreamStatus: response.status,
-        message: 'the stream ended before message_stop',
-      });
-    }
+    converter.finish(response.status);
   }
 
   private nativeBody(call: MessagesCall): string {
@@ -196,16 +192,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   private async send(url: URL, body: string, signal: AbortSignal, headers: Record<string, string>): Promise<UpstreamResponse> {
-    const response = await this.options.http.send({
-      provider: this.id,
-      url,
-      headers,
-      body,
-      signal,
-      timeoutMs: this.options.timeoutMs,
-    });
-    if (response.status >= 300) throw await createStatusError(this.id, response, signal, parseAnthropicError);
-    return response;
+    const request = { provider: this.id, url, headers, body, signal, timeoutMs: this.options.timeoutMs };
+    return sendRequest(this.options.http, request, (response) => createStatusError(this.id, response, signal, parseAnthropicError));
   }
 
   private metadata(response: UpstreamResponse, model: string | null): UpstreamMetadata {

@@ -1,7 +1,10 @@
-import type { ChatCompletionChunk, FinishReason, NormalizedUsage } from '@arbiter/shared';
+import type { FinishReason, NormalizedUsage } from '@arbiter/shared';
+import { createChunkPart, currentTimestamp, type ChunkDelta } from '../shared/create-chat-chunk.js';
 import type { UpstreamResponse } from '../shared/http-client.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
+import { parseStreamEvent } from '../shared/parse-stream-event.js';
 import { readServerSentEvents } from '../shared/sse.js';
+import { ToolUseBlockStream } from '../shared/tool-use-blocks.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import {
   anthropicStreamEventSchema,
@@ -9,8 +12,8 @@ import {
   type AnthropicDeltaUsage,
   type AnthropicStreamEvent,
 } from './anthropic-api.js';
-import { resolveFinishReason } from './convert-anthropic-response.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 
 export interface AnthropicStreamOptions {
   /** The forced answer tool of `json_schema` mode: its input is streamed as content. */
@@ -18,11 +21,6 @@ export interface AnthropicStreamOptions {
   /** Seconds since the epoch, for `created`. */
   now?: number;
 }
-
-type Delta = ChatCompletionChunk['choices'][number]['delta'];
-
-/** A tool_use block being streamed: a client tool call (with its OpenAI index) or the json_schema answer. */
-type ToolBlock = { kind: 'tool'; index: number; argumentsSent: boolean } | { kind: 'answer'; argumentsSent: boolean };
 
 /**
  * Turns an Anthropic Messages SSE stream into OpenAI chunks plus one usage part at `message_stop`. An `error` event
@@ -38,32 +36,25 @@ export async function* transformAnthropicStream(
   for await (const message of readServerSentEvents(provider, response, signal)) {
     const data = message.data.trim();
     if (data === '') continue;
-    yield* converter.convert(parseEvent(provider, data));
+    yield* converter.convert(parseStreamEvent(provider, data, anthropicStreamEventSchema, response.status));
   }
-  if (!converter.finished) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: response.status,
-      message: 'the stream ended before message_stop',
-    });
-  }
+  converter.finish(response.status);
 }
 
 /** The state of one streamed message: event in, stream parts out. */
 export class AnthropicStreamConverter {
-  finished = false;
+  private finished = false;
   private message: { id: string; model: string } | null = null;
   private usage: AnthropicDeltaUsage = {};
-  private readonly toolBlocks = new Map<number, ToolBlock>();
-  private toolCount = 0;
-  private answered = false;
+  private readonly toolUse: ToolUseBlockStream;
   private readonly created: number;
 
   constructor(
     private readonly provider: string,
-    private readonly options: AnthropicStreamOptions,
+    options: AnthropicStreamOptions,
   ) {
-    this.created = options.now ?? Math.floor(Date.now() / 1000);
+    this.created = options.now ?? currentTimestamp();
+    this.toolUse = new ToolUseBlockStream(options.responseToolName, (delta) => this.chunk(delta));
   }
 
   convert(event: AnthropicStreamEvent): ChatStreamPart[] {
@@ -77,10 +68,10 @@ export class AnthropicStreamConverter {
       case 'content_block_delta':
         return this.convertDelta(event.index, event.delta);
       case 'content_block_stop':
-        return this.stopBlock(event.index);
+        return this.toolUse.stop(event.index);
       case 'message_delta': {
         this.mergeUsage(event.usage ?? {});
-        const finishReason = resolveFinishReason(event.delta.stop_reason, this.answered, this.toolCount > 0);
+        const finishReason = this.toolUse.resolveFinishReason(event.delta.stop_reason, mapAnthropicFinishReason);
         return finishReason === null ? [] : [this.chunk({}, finishReason)];
       }
       case 'message_stop':
@@ -100,24 +91,24 @@ export class AnthropicStreamConverter {
     }
   }
 
+  /** Throws when the stream ended before `message_stop` (the upstream or a proxy cut it). */
+  finish(status: number): void {
+    if (this.finished) return;
+    throw new UpstreamError('upstream_invalid_response', {
+      provider: this.provider,
+      upstreamStatus: status,
+      message: 'the stream ended before message_stop',
+    });
+  }
+
   private startBlock(index: number, block: AnthropicContentBlock): ChatStreamPart[] {
     switch (block.type) {
       case 'text':
-        return this.text(block.text);
+        return this.toolUse.text(block.text);
       case 'thinking':
         return block.thinking === '' ? [] : [this.chunk({ reasoning_content: block.thinking })];
       case 'tool_use':
-        if (block.name === this.options.responseToolName && !this.answered) {
-          this.answered = true;
-          this.toolBlocks.set(index, { kind: 'answer', argumentsSent: false });
-          return [];
-        }
-        this.toolBlocks.set(index, { kind: 'tool', index: this.toolCount, argumentsSent: false });
-        return [
-          this.chunk({
-            tool_calls: [{ index: this.toolCount++, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
-          }),
-        ];
+        return this.toolUse.start(index, block.id, block.name);
       case 'redacted_thinking':
       case 'unknown':
         return [];
@@ -127,36 +118,16 @@ export class AnthropicStreamConverter {
   private convertDelta(index: number, delta: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta']): ChatStreamPart[] {
     switch (delta.type) {
       case 'text_delta':
-        return this.text(delta.text);
+        return this.toolUse.text(delta.text);
       case 'thinking_delta':
         return delta.thinking === '' ? [] : [this.chunk({ reasoning_content: delta.thinking })];
       case 'input_json_delta':
-        return this.toolArguments(index, delta.partial_json);
+        return this.toolUse.appendArguments(index, delta.partial_json);
       // The thinking signature has no place in the OpenAI format; unknown deltas (citations, …) neither.
       case 'signature_delta':
       case 'unknown':
         return [];
     }
-  }
-
-  /** A tool call without arguments must still end with valid JSON, as in the non-streamed response. */
-  private stopBlock(index: number): ChatStreamPart[] {
-    const block = this.toolBlocks.get(index);
-    this.toolBlocks.delete(index);
-    return block !== undefined && !block.argumentsSent ? this.toolArguments(index, '{}', block) : [];
-  }
-
-  private toolArguments(index: number, fragment: string, block = this.toolBlocks.get(index)): ChatStreamPart[] {
-    if (block === undefined || fragment === '') return [];
-    block.argumentsSent = true;
-    if (block.kind === 'answer') return [this.chunk({ content: fragment })];
-    return [this.chunk({ tool_calls: [{ index: block.index, function: { arguments: fragment } }] })];
-  }
-
-  /** In json_schema mode the content is the answer tool's JSON; text around it would make it unparseable. */
-  private text(text: string): ChatStreamPart[] {
-    if (text === '' || this.options.responseToolName !== null) return [];
-    return [this.chunk({ content: text })];
   }
 
   /** Usage arrives in parts (input at message_start, output at message_delta); the latest value of each field wins. */
@@ -175,7 +146,7 @@ export class AnthropicStreamConverter {
     });
   }
 
-  private chunk(delta: Delta, finishReason: FinishReason | null = null): ChatStreamPart {
+  private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatStreamPart {
     if (this.message === null) {
       throw new UpstreamError('upstream_invalid_response', {
         provider: this.provider,
@@ -183,38 +154,6 @@ export class AnthropicStreamConverter {
         message: 'a stream event arrived before message_start',
       });
     }
-    const chunk: ChatCompletionChunk = {
-      id: this.message.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.message.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
-    };
-    return { type: 'chunk', chunk };
+    return createChunkPart({ ...this.message, created: this.created }, delta, finishReason);
   }
-}
-
-function parseEvent(provider: string, data: string): AnthropicStreamEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch (error) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `a stream event is not JSON (${data.slice(0, 120)})`,
-      cause: error,
-    });
-  }
-  const result = anthropicStreamEventSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `unexpected stream event shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
-      cause: result.error,
-    });
-  }
-  return result.data;
 }

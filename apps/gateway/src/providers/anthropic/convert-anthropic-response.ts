@@ -1,5 +1,6 @@
-import type { ChatCompletionResponse, FinishReason, NormalizedUsage, ToolCall } from '@arbiter/shared';
-import { convertToOpenAIUsage } from '../openai/convert-openai-usage.js';
+import type { ChatCompletionResponse, FinishReason, NormalizedUsage } from '@arbiter/shared';
+import { currentTimestamp } from '../shared/create-chat-chunk.js';
+import { ToolUseContent } from '../shared/tool-use-blocks.js';
 import type { AnthropicMessage } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
@@ -24,25 +25,18 @@ export interface ConvertedAnthropicResponse {
  * Anthropic sends no text anyway; the stream, which cannot wait for the tool, does the same).
  */
 export function convertAnthropicResponse(message: AnthropicMessage, options: AnthropicResponseOptions): ConvertedAnthropicResponse {
-  const texts: string[] = [];
-  const reasoning: string[] = [];
-  const toolCalls: ToolCall[] = [];
-  let answer: string | null = null;
-
+  const content = new ToolUseContent(options.responseToolName);
   for (const block of message.content) {
     switch (block.type) {
       case 'text':
-        texts.push(block.text);
+        content.texts.push(block.text);
         break;
       case 'thinking':
-        reasoning.push(block.thinking);
+        content.reasoning.push(block.thinking);
         break;
-      case 'tool_use': {
-        const input = JSON.stringify(block.input ?? {});
-        if (block.name === options.responseToolName) answer ??= input;
-        else toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: input } });
+      case 'tool_use':
+        content.addToolUse(block.id, block.name, block.input);
         break;
-      }
       // redacted_thinking is encrypted, and unknown blocks (server tools, …) have no OpenAI form.
       case 'redacted_thinking':
       case 'unknown':
@@ -51,33 +45,6 @@ export function convertAnthropicResponse(message: AnthropicMessage, options: Ant
   }
 
   const usage = convertAnthropicUsage(message.usage);
-  const finishReason = resolveFinishReason(message.stop_reason, answer !== null, toolCalls.length > 0);
-  const text = texts.length > 0 ? texts.join('') : null;
-  const content = options.responseToolName === null ? text : answer;
-  const body: ChatCompletionResponse = {
-    id: message.id,
-    object: 'chat.completion',
-    created: options.now ?? Math.floor(Date.now() / 1000),
-    model: message.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          ...(reasoning.length > 0 ? { reasoning_content: reasoning.join('') } : {}),
-        },
-        finish_reason: finishReason,
-      },
-    ],
-    usage: convertToOpenAIUsage(usage),
-  };
-  return { body, usage, finishReason };
-}
-
-/** The forced answer tool ends the turn with `tool_use`; for the client that answer is a normal stop. */
-export function resolveFinishReason(stopReason: string | null | undefined, answered: boolean, calledTools: boolean): FinishReason | null {
-  if (stopReason === 'tool_use' && answered && !calledTools) return 'stop';
-  return mapAnthropicFinishReason(stopReason);
+  const identity = { id: message.id, created: options.now ?? currentTimestamp(), model: message.model };
+  return { ...content.createCompletion(identity, message.stop_reason, mapAnthropicFinishReason, usage), usage };
 }

@@ -1,4 +1,13 @@
 import { GatewayError, type ChatMessage, type ContentPart } from '@arbiter/shared';
+import {
+  appendTurn,
+  parseBase64DataUrl,
+  parseToolArguments,
+  readInlineFileData,
+  visitChatMessages,
+  warnImageDetail,
+  type AssistantMessage,
+} from '../shared/convert-chat-messages.js';
 import type {
   AnthropicContentBlockParam,
   AnthropicMessageParam,
@@ -7,7 +16,6 @@ import type {
   AnthropicTextBlockParam,
 } from './anthropic-api.js';
 
-type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type TextContent = string | Array<{ type: 'text'; text: string; cache_control?: unknown }>;
 
 export interface ConvertedMessages {
@@ -25,56 +33,18 @@ export function convertToAnthropicMessages(input: ChatMessage[]): ConvertedMessa
   const system: AnthropicTextBlockParam[] = [];
   const messages: AnthropicMessageParam[] = [];
   const warnings = new Set<string>();
-  let conversationStarted = false;
-
-  input.forEach((message, index) => {
-    const path = `messages[${index}]`;
-    if (message.role !== 'function' && typeof message.name === 'string') {
-      warnings.add('messages[].name is not supported by Anthropic and was not sent');
-    }
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        if (conversationStarted) {
-          warnings.add('system messages after the first user or assistant message were moved to the top-level system prompt');
-        }
-        system.push(...convertTextContent(message.content));
-        return;
-      case 'user':
-        conversationStarted = true;
-        appendTurn(messages, 'user', convertUserContent(message.content, path, warnings));
-        return;
-      case 'assistant':
-        conversationStarted = true;
-        appendTurn(messages, 'assistant', convertAssistantMessage(message, path));
-        return;
-      case 'tool': {
-        conversationStarted = true;
-        const content = typeof message.content === 'string' ? message.content : convertTextContent(message.content);
-        appendTurn(messages, 'user', [{ type: 'tool_result', tool_use_id: toAnthropicToolId(message.tool_call_id), content }]);
-        return;
-      }
-      case 'function':
-        throw new GatewayError('invalid_request', {
-          param: `${path}.role`,
-          message: 'function messages (deprecated) are not supported for Anthropic models; use tool messages',
-        });
-    }
+  const append = (role: 'user' | 'assistant', content: AnthropicContentBlockParam[]): void =>
+    appendTurn(messages, role, content, (block) => block.type === 'tool_result');
+  visitChatMessages(input, { provider: 'Anthropic', systemPlace: 'the top-level system prompt' }, warnings, {
+    system: (content) => system.push(...convertTextContent(content)),
+    user: (message, path) => append('user', convertUserContent(message.content, path, warnings)),
+    assistant: (message, path) => append('assistant', convertAssistantMessage(message, path)),
+    tool: (message) => {
+      const content = typeof message.content === 'string' ? message.content : convertTextContent(message.content);
+      append('user', [{ type: 'tool_result', tool_use_id: toAnthropicToolId(message.tool_call_id), content }]);
+    },
   });
   return { system, messages, warnings: [...warnings] };
-}
-
-/** Merges a turn into the previous one of the same role; Anthropic rejects two user or two assistant turns in a row. */
-function appendTurn(messages: AnthropicMessageParam[], role: 'user' | 'assistant', content: AnthropicContentBlockParam[]): void {
-  if (content.length === 0) return; // Anthropic rejects empty turns; an empty one carries nothing anyway.
-  const last = messages.at(-1);
-  if (last === undefined || last.role !== role) {
-    messages.push({ role, content });
-    return;
-  }
-  const merged = [...last.content, ...content];
-  // In a user turn, tool results must come before any other content.
-  last.content = [...merged.filter((block) => block.type === 'tool_result'), ...merged.filter((block) => block.type !== 'tool_result')];
 }
 
 /**
@@ -111,22 +81,12 @@ function convertUserContent(content: string | ContentPart[], path: string, warni
         blocks.push(...convertTextContent(part.refusal));
         return;
       case 'image_url':
-        if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') {
-          warnings.add('image_url.detail is not supported by Anthropic and was not sent');
-        }
+        warnImageDetail(part.image_url.detail, 'Anthropic', warnings);
         blocks.push(convertFileUrl(part.image_url.url, `${param}.image_url.url`));
         return;
-      case 'file': {
-        const data = part.file.file_data;
-        if (typeof data !== 'string') {
-          throw new GatewayError('invalid_request', {
-            param: `${param}.file`,
-            message: 'Anthropic models accept files only inline, as file_data (a base64 data URL); file_id cannot be resolved',
-          });
-        }
-        blocks.push(convertFileUrl(data, `${param}.file.file_data`));
+      case 'file':
+        blocks.push(convertFileUrl(readInlineFileData(part.file, `${param}.file`, 'Anthropic'), `${param}.file.file_data`));
         return;
-      }
       case 'input_audio':
         throw new GatewayError('invalid_request', { param, message: 'Anthropic models do not accept audio input' });
     }
@@ -140,12 +100,12 @@ function convertFileUrl(url: string, param: string): AnthropicContentBlockParam 
   if (!url.startsWith('data:')) {
     throw new GatewayError('invalid_request', { param, message: 'expected an http(s) URL or a base64 data URL' });
   }
-  const comma = url.indexOf(',');
-  const [mediaType = '', ...attributes] = url.slice('data:'.length, comma === -1 ? undefined : comma).split(';');
-  if (comma === -1 || !attributes.includes('base64')) {
+  const dataUrl = parseBase64DataUrl(url);
+  if (dataUrl === null) {
     throw new GatewayError('invalid_request', { param, message: 'data URLs must be base64-encoded (data:<media type>;base64,<data>)' });
   }
-  const source: AnthropicSourceParam = { type: 'base64', media_type: mediaType.toLowerCase(), data: url.slice(comma + 1) };
+  const { mediaType, data } = dataUrl;
+  const source: AnthropicSourceParam = { type: 'base64', media_type: mediaType.toLowerCase(), data };
   if (source.media_type === 'application/pdf') return { type: 'document', source };
   if (source.media_type.startsWith('image/')) return { type: 'image', source };
   throw new GatewayError('invalid_request', {
@@ -173,24 +133,6 @@ function convertAssistantMessage(message: AssistantMessage, path: string): Anthr
     });
   });
   return blocks;
-}
-
-function parseToolArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === '') return {}; // some clients send '' for a call without arguments
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError('invalid_request', {
-      param,
-      message: `tool call arguments are not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', { param, message: 'tool call arguments must be a JSON object' });
-  }
-  return value as Record<string, unknown>;
 }
 
 /**

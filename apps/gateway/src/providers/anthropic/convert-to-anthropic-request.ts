@@ -1,4 +1,5 @@
 import { GatewayError, type ChatCompletionRequest, type ToolChoice } from '@arbiter/shared';
+import { warnUnsupportedParameters } from '../shared/warn-unsupported-parameters.js';
 import type { AnthropicRequestBody, AnthropicTextBlockParam, AnthropicToolChoice, AnthropicToolParam } from './anthropic-api.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 
@@ -22,13 +23,14 @@ export const defaultMaxTokens = 4096;
 /** `reasoning_effort` → thinking budget. 1024 is the smallest budget Anthropic accepts. */
 export const thinkingBudgets = { minimal: 1024, low: 1024, medium: 4096, high: 16384, xhigh: 32768 } as const;
 
-/** Every request field this converter reads; any other field the client set is reported as not sent. */
-const handledFields = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
-  'top_k', 'stop', 'n', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed',
-  'user', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata', 'store',
+/** Parameters Anthropic cannot honour, in the order their warnings are given. */
+const unsupportedParameters = [
+  'n', 'logprobs', 'top_logprobs', 'presence_penalty', 'frequency_penalty', 'seed', 'logit_bias', 'metadata', 'store',
   'service_tier',
-]);
+] as const;
+
+/** `user` is sent (as metadata.user_id); the rest of `metadata` is not. */
+const unsupportedLabels = { metadata: 'metadata (only user is sent, as metadata.user_id)' };
 
 /**
  * OpenAI chat-completions request → Anthropic Messages request. Parameters Anthropic cannot honour are not sent and
@@ -48,7 +50,7 @@ export function convertToAnthropicRequest(request: ChatCompletionRequest, option
   if (converted.system.length > 0) body.system = converted.system;
   if (request.user !== undefined && request.user !== '') body.metadata = { user_id: request.user };
   if (options.stream) body.stream = true;
-  warnUnsupported(request, warnings);
+  warnUnsupportedParameters(request, warnings, 'Anthropic', unsupportedParameters, unsupportedLabels);
   return { body, warnings, responseToolName };
 }
 
@@ -181,25 +183,5 @@ function applyThinking(
   if (body.top_k !== undefined) {
     delete body.top_k;
     warnings.push('top_k was not sent: Anthropic models do not accept it while thinking (reasoning_effort)');
-  }
-}
-
-/** Parameters set to their neutral value are not reported: there is nothing to honour. */
-function warnUnsupported(request: ChatCompletionRequest, warnings: string[]): void {
-  const notSent = (what: string): void => {
-    warnings.push(`${what} is not supported by Anthropic and was not sent`);
-  };
-  if (request.n != null && request.n > 1) warnings.push(`n=${request.n} is not supported by Anthropic: one choice was generated`);
-  if (request.logprobs === true) notSent('logprobs');
-  if (request.top_logprobs != null && request.top_logprobs > 0) notSent('top_logprobs');
-  if (request.presence_penalty != null && request.presence_penalty !== 0) notSent('presence_penalty');
-  if (request.frequency_penalty != null && request.frequency_penalty !== 0) notSent('frequency_penalty');
-  if (request.seed != null) notSent('seed');
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) notSent('logit_bias');
-  if (request.metadata != null && Object.keys(request.metadata).length > 0) notSent('metadata (only user is sent, as metadata.user_id)');
-  if (request.store === true) notSent('store');
-  if (request.service_tier != null && request.service_tier !== 'auto' && request.service_tier !== 'default') notSent('service_tier');
-  for (const [field, value] of Object.entries(request)) {
-    if (!handledFields.has(field) && value != null) notSent(field);
   }
 }

@@ -1,17 +1,17 @@
-import { embeddingResponseSchema, type ChatCompletionResponse } from '@arbiter/shared';
+import type { ChatCompletionResponse } from '@arbiter/shared';
 import { convertOpenAIUsage } from '../openai/convert-openai-usage.js';
 import type { ConvertedRequest } from '../openai/convert-to-openai-request.js';
+import { readOpenAIEmbeddings } from '../openai/read-openai-embeddings.js';
 import {
   createStatusError,
   headerValue,
-  parseJsonBody,
-  readBodyText,
-  readJsonBody,
+  readRawJsonBody,
+  sendRequest,
   type HttpClient,
   type UpstreamResponse,
 } from '../shared/http-client.js';
 import {
-  createUsage,
+  createChatStream,
   type CallContext,
   type ChatCall,
   type ChatResult,
@@ -83,8 +83,7 @@ export class AzureAdapter implements ProviderAdapter {
 
   async createChatCompletion(call: ChatCall): Promise<ChatResult> {
     const { response, converted } = await this.postChat(call, false);
-    const rawBody = await readBodyText(this.id, response, call.signal);
-    const parsed = parseJsonBody(this.id, rawBody, azureChatCompletionSchema, response.status);
+    const { rawBody, body: parsed } = await readRawJsonBody(this.id, response, azureChatCompletionSchema, call.signal);
     const body = fillMissingContent(parsed);
     return {
       body,
@@ -100,23 +99,14 @@ export class AzureAdapter implements ProviderAdapter {
   async streamChatCompletion(call: ChatCall): Promise<ChatStream> {
     const { response, converted } = await this.postChat(call, true);
     const parts = transformAzureStream(this.id, response, call.signal);
-    return {
-      warnings: converted.warnings,
-      upstream: this.metadata(response, null),
-      [Symbol.asyncIterator]: () => parts,
-    };
+    return createChatStream(parts, converted.warnings, this.metadata(response, null));
   }
 
   async createEmbeddings(call: EmbeddingCall): Promise<EmbeddingResult> {
     const body = { ...call.request, model: call.upstreamModel };
     const response = await this.post(this.buildUrl(call.upstreamModel, 'embeddings'), body, call, 'application/json');
-    const parsed = await readJsonBody(this.id, response, embeddingResponseSchema, call.signal);
-    return {
-      body: parsed,
-      usage: createUsage({ total: parsed.usage.prompt_tokens }, { total: 0 }),
-      warnings: [],
-      upstream: this.metadata(response, parsed.model),
-    };
+    const { body: parsed, usage } = await readOpenAIEmbeddings(this.id, response, call.signal);
+    return { body: parsed, usage, warnings: [], upstream: this.metadata(response, parsed.model) };
   }
 
   /**
@@ -164,16 +154,8 @@ export class AzureAdapter implements ProviderAdapter {
 
   private async post(url: URL, body: unknown, call: CallContext, accept: string): Promise<UpstreamResponse> {
     const headers = { ...this.headers, accept, ...(await this.buildAuthHeaders()) };
-    const response = await this.options.http.send({
-      provider: this.id,
-      url,
-      headers,
-      body: JSON.stringify(body),
-      signal: call.signal,
-      timeoutMs: this.options.timeoutMs,
-    });
-    if (response.status >= 300) throw await createStatusError(this.id, response, call.signal, parseAzureError);
-    return response;
+    const request = { provider: this.id, url, headers, body: JSON.stringify(body), signal: call.signal, timeoutMs: this.options.timeoutMs };
+    return sendRequest(this.options.http, request, (response) => createStatusError(this.id, response, call.signal, parseAzureError));
   }
 
   private metadata(response: UpstreamResponse, model: string | null): UpstreamMetadata {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
+import { serveRecording, type RecordingServer } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { transformAzureStream } from './azure-stream.js';
 
@@ -14,28 +13,17 @@ const recording = readFileSync(
   .split('\n')
   .filter((line) => line.trim() !== '');
 
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let baseUrl: string;
 let reply = '';
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      response.end(reply);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  http = new HttpClient(2);
+  upstream = await serveRecording({ reply: () => ({ headers: { 'content-type': 'text/event-stream' }, body: reply }), connections: 2 });
+  baseUrl = `${upstream.url}/`;
+  http = upstream.http;
 });
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 /** Streams `payloads` as SSE `data:` events through a real HTTP response and collects the parts. */
 async function transform(payloads: readonly string[]): Promise<ChatStreamPart[]> {

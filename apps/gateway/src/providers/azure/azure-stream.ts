@@ -1,8 +1,9 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type FinishReason } from '@arbiter/shared';
-import { convertOpenAIUsage } from '../openai/convert-openai-usage.js';
+import { convertChunk, readOpenAIStreamData } from '../openai/openai-stream.js';
+import { currentTimestamp } from '../shared/create-chat-chunk.js';
 import type { UpstreamResponse } from '../shared/http-client.js';
+import { createInvalidStreamEventError, parseStreamEventJson } from '../shared/parse-stream-event.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
-import { readServerSentEvents } from '../shared/sse.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { azureAnnotationEventSchema, azureStreamErrorSchema } from './azure-api.js';
 import { parseAzureError } from './map-azure-error.js';
@@ -24,60 +25,29 @@ export async function* transformAzureStream(
   response: UpstreamResponse,
   signal: AbortSignal,
 ): AsyncGenerator<ChatStreamPart> {
-  let done = false;
   let previous: ChatCompletionChunk | null = null;
-  for await (const message of readServerSentEvents(provider, response, signal)) {
-    const data = message.data.trim();
-    if (data === '') continue;
-    if (data === '[DONE]') {
-      done = true;
-      break;
-    }
-    const event = parseEvent(provider, data);
+  for await (const data of readOpenAIStreamData(provider, response, signal)) {
+    const event = parseEvent(provider, data, response.status);
     if (event.kind === 'error') throw createStreamError(provider, event.json);
     if (event.kind === 'annotation') continue;
     if (event.kind === 'closing-annotation') {
       yield { type: 'chunk', chunk: createClosingChunk(previous, event) };
       continue;
     }
-    const { chunk } = event;
-    previous = chunk;
-    if (chunk.usage != null) {
-      yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage), wire: chunk.usage };
-    }
-    if (chunk.choices.length === 0) continue;
-    if (chunk.usage != null) {
-      const { usage: _usage, ...withoutUsage } = chunk;
-      yield { type: 'chunk', chunk: withoutUsage as ChatCompletionChunk };
-    } else {
-      yield { type: 'chunk', chunk, raw: data };
-    }
+    previous = event.chunk;
+    yield* convertChunk(event.chunk, data);
   }
-  if (!done) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: response.status,
-      message: 'the stream ended before [DONE]',
-    });
-  }
-  // Drain whatever follows [DONE] so the connection goes back to the pool.
-  await response.body.dump().catch(() => undefined);
 }
 
-function parseEvent(provider: string, data: string): AzureStreamEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch (error) {
-    throw invalidEvent(provider, `a stream event is not JSON (${data.slice(0, 120)})`, error);
-  }
+function parseEvent(provider: string, data: string, status: number): AzureStreamEvent {
+  const json = parseStreamEventJson(provider, data, status);
   const chunk = chatCompletionChunkSchema.safeParse(json);
   if (chunk.success) return { kind: 'chunk', chunk: chunk.data };
   if (azureStreamErrorSchema.safeParse(json).success) return { kind: 'error', json };
   const annotation = azureAnnotationEventSchema.safeParse(json);
   if (!annotation.success || annotation.data.object === 'chat.completion.chunk') {
     // A real chunk that failed its schema: report the chunk schema's complaint, it is the useful one.
-    throw invalidEvent(provider, `unexpected stream event shape: ${chunk.error.issues[0]?.message ?? ''}`, chunk.error);
+    throw createInvalidStreamEventError(provider, chunk.error, status);
   }
   const closing = annotation.data.choices?.find((choice) => choice.finish_reason != null);
   if (closing?.finish_reason == null) return { kind: 'annotation' };
@@ -97,7 +67,7 @@ function createClosingChunk(
   return {
     id: previous?.id ?? '',
     object: 'chat.completion.chunk',
-    created: previous?.created ?? Math.floor(Date.now() / 1000),
+    created: previous?.created ?? currentTimestamp(),
     model: previous?.model ?? '',
     choices: [event.contentFilterResults === undefined ? choice : { ...choice, content_filter_results: event.contentFilterResults }],
   };
@@ -113,8 +83,4 @@ function createStreamError(provider: string, json: unknown): UpstreamError {
     upstreamType: details?.type ?? null,
     upstreamCode: details?.code ?? null,
   });
-}
-
-function invalidEvent(provider: string, message: string, cause: unknown): UpstreamError {
-  return new UpstreamError('upstream_invalid_response', { provider, upstreamStatus: 200, message, cause });
 }

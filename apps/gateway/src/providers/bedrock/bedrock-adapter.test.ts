@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { GatewayError, chatCompletionChunkSchema, chatCompletionRequestSchema, embeddingRequestSchema, type NormalizedUsage } from '@arbiter/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { HttpClient } from '../shared/http-client.js';
-import type { ChatStream, ChatStreamPart } from '../shared/provider-adapter.js';
+import type { HttpClient } from '../shared/http-client.js';
+import type { ChatStream } from '../shared/provider-adapter.js';
+import { collectStream, collectUntilError, type CollectedStream } from '../shared/test-support/collect-stream.js';
+import { serveRecording, type RecordingServer, type Reply, type SeenRequest } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { BedrockAdapter } from './bedrock-adapter.js';
 
@@ -24,64 +24,23 @@ const readInteraction = (name: string, turn = 0): Interaction =>
 const recordedStream = (name: string, turn = 0): Buffer => Buffer.from(readInteraction(name, turn).response.body!.string as Uint8Array);
 const recordedJson = (name: string, turn = 0): string => JSON.stringify(readInteraction(name, turn).response.parsed_body);
 
-interface Reply {
-  status?: number;
-  headers?: Record<string, string>;
-  body: Buffer | string;
-  /** The body is written in pieces of these byte sizes, in turn, to cross frame, header and UTF-8 boundaries. */
-  pieceSizes?: number[];
-  /** Stop after this many bytes and keep the response open. */
-  hangAfter?: number;
-}
-
-interface SeenRequest {
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  raw: string;
-  body: Record<string, unknown>;
-}
-
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let endpoint: string;
 let reply: Reply | ((request: SeenRequest) => Reply) = { body: '' };
 const seen: SeenRequest[] = [];
 
-async function writeInPieces(response: ServerResponse, data: Buffer, sizes: number[]): Promise<void> {
-  for (let offset = 0, turn = 0; offset < data.length; turn++) {
-    const size = sizes[turn % sizes.length] ?? data.length;
-    response.write(data.subarray(offset, offset + size));
-    offset += size;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const entry = { url: request.url, headers: request.headers, raw, body: JSON.parse(raw) as Record<string, unknown> };
-      seen.push(entry);
-      const { status = 200, headers = {}, body, pieceSizes = [body.length], hangAfter } = typeof reply === 'function' ? reply(entry) : reply;
-      response.writeHead(status, { 'x-amzn-requestid': `req-${seen.length}`, ...headers });
-      const data = Buffer.from(body);
-      void writeInPieces(response, hangAfter === undefined ? data : data.subarray(0, hangAfter), pieceSizes).then(() => {
-        if (hangAfter === undefined) response.end();
-      });
-    });
+  upstream = await serveRecording({
+    reply: (request) => (typeof reply === 'function' ? reply(request) : reply),
+    headers: (requests) => ({ 'x-amzn-requestid': `req-${requests.length}` }),
+    seen,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  http = new HttpClient(4);
+  endpoint = upstream.url;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   seen.length = 0;
@@ -109,47 +68,8 @@ function createCall(request: Record<string, unknown>, upstreamModel = 'us.amazon
   };
 }
 
-interface Collected {
-  parts: ChatStreamPart[];
-  text: string;
-  reasoning: string;
-  toolCalls: { id?: string; name?: string; arguments: string }[];
-  finishReasons: unknown[];
-  usage: NormalizedUsage[];
-}
-
-async function collect(stream: ChatStream): Promise<Collected> {
-  const collected: Collected = { parts: [], text: '', reasoning: '', toolCalls: [], finishReasons: [], usage: [] };
-  for await (const part of stream) {
-    collected.parts.push(part);
-    if (part.type === 'usage') {
-      collected.usage.push(part.usage);
-      continue;
-    }
-    expect(chatCompletionChunkSchema.parse(part.chunk)).toEqual(part.chunk);
-    const choice = part.chunk.choices[0];
-    collected.text += choice?.delta.content ?? '';
-    collected.reasoning += choice?.delta.reasoning_content ?? '';
-    for (const call of choice?.delta.tool_calls ?? []) {
-      const entry = (collected.toolCalls[call.index] ??= { arguments: '' });
-      if (call.id !== undefined) entry.id = call.id;
-      if (call.function?.name !== undefined) entry.name = call.function.name;
-      entry.arguments += call.function?.arguments ?? '';
-    }
-    if (choice?.finish_reason != null) collected.finishReasons.push(choice.finish_reason);
-  }
-  return collected;
-}
-
-async function collectUntilError(stream: ChatStream): Promise<{ parts: ChatStreamPart[]; error: unknown }> {
-  const parts: ChatStreamPart[] = [];
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (error) {
-    return { parts, error };
-  }
-  throw new Error('expected the stream to fail');
-}
+const collect = (stream: ChatStream): Promise<CollectedStream> =>
+  collectStream(stream, (chunk) => expect(chatCompletionChunkSchema.parse(chunk)).toEqual(chunk));
 
 const usage = (input: number, output: number): NormalizedUsage => ({
   input: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '@arbiter/shared';
-import { headerValue, readJsonBody, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
+import { headerValue, readJsonBody, sendRequest, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
 import {
+  createChatStream,
   createUsage,
   type CallContext,
   type ChatCall,
@@ -78,7 +79,7 @@ export class BedrockAdapter implements ProviderAdapter {
       model: call.upstreamModel,
       responseToolName: converted.responseToolName,
     });
-    return { warnings: converted.warnings, upstream, [Symbol.asyncIterator]: () => parts };
+    return createChatStream(parts, converted.warnings, upstream);
   }
 
   async createEmbeddings(call: EmbeddingCall): Promise<EmbeddingResult> {
@@ -128,16 +129,8 @@ export class BedrockAdapter implements ProviderAdapter {
       { method: 'POST', url, headers: { 'content-type': 'application/json', ...accept }, body: text },
       { credentials, region: this.options.region },
     );
-    const response = await this.options.http.send({
-      provider: this.id,
-      url,
-      headers,
-      body: text,
-      signal: call.signal,
-      timeoutMs: this.options.timeoutMs,
-    });
-    if (response.status >= 300) throw await createBedrockStatusError(this.id, response, call.signal);
-    return response;
+    const request = { provider: this.id, url, headers, body: text, signal: call.signal, timeoutMs: this.options.timeoutMs };
+    return sendRequest(this.options.http, request, (response) => createBedrockStatusError(this.id, response, call.signal));
   }
 
   private metadata(response: UpstreamResponse, model: string): UpstreamMetadata {

@@ -1,12 +1,15 @@
-import type { ChatCompletionChunk, FinishReason } from '@arbiter/shared';
+import type { FinishReason } from '@arbiter/shared';
+import { readEventStreamMessages, readStringHeader, type EventStreamMessage } from '../shared/aws-event-stream.js';
+import { createChunkPart, currentTimestamp, type ChunkDelta, type ChunkIdentity } from '../shared/create-chat-chunk.js';
 import type { UpstreamResponse } from '../shared/http-client.js';
+import { parseStreamEvent } from '../shared/parse-stream-event.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
+import { ToolUseBlockStream } from '../shared/tool-use-blocks.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { bedrockStreamEventSchemas, type BedrockStreamEvent, type BedrockStreamEventType } from './bedrock-api.js';
-import { readEventStreamMessages, readStringHeader, type EventStreamMessage } from './bedrock-event-stream.js';
-import { resolveFinishReason } from './convert-bedrock-response.js';
 import { convertBedrockUsage } from './convert-bedrock-usage.js';
 import { createBedrockStreamError } from './map-bedrock-error.js';
+import { mapBedrockFinishReason } from './map-bedrock-finish-reason.js';
 
 export interface BedrockStreamOptions {
   /** The chunk id (ConverseStream carries none; the adapter derives it from the AWS request id). */
@@ -18,11 +21,6 @@ export interface BedrockStreamOptions {
   /** Seconds since the epoch, for `created`. */
   now?: number;
 }
-
-type Delta = ChatCompletionChunk['choices'][number]['delta'];
-
-/** A toolUse block being streamed: a client tool call (with its OpenAI index) or the json_schema answer. */
-type ToolBlock = { kind: 'tool'; index: number; argumentsSent: boolean } | { kind: 'answer'; argumentsSent: boolean };
 
 /**
  * Turns a ConverseStream (AWS event-stream frames) into OpenAI chunks plus one usage part at the `metadata` event,
@@ -37,28 +35,21 @@ export async function* transformBedrockStream(
 ): AsyncGenerator<ChatStreamPart> {
   const converter = new BedrockStreamConverter(options);
   for await (const message of readEventStreamMessages(provider, response, signal)) {
-    const event = parseMessage(provider, message);
+    const event = parseMessage(provider, message, response.status);
     if (event !== null) yield* converter.convert(event);
   }
-  if (!converter.finished) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: response.status,
-      message: 'the stream ended before the metadata event (which carries the usage)',
-    });
-  }
+  converter.finish(provider, response.status);
 }
 
 /** The state of one streamed message: event in, stream parts out. */
 export class BedrockStreamConverter {
-  finished = false;
-  private readonly toolBlocks = new Map<number, ToolBlock>();
-  private toolCount = 0;
-  private answered = false;
-  private readonly created: number;
+  private finished = false;
+  private readonly toolUse: ToolUseBlockStream;
+  private readonly identity: ChunkIdentity;
 
-  constructor(private readonly options: BedrockStreamOptions) {
-    this.created = options.now ?? Math.floor(Date.now() / 1000);
+  constructor(options: BedrockStreamOptions) {
+    this.identity = { id: options.id, created: options.now ?? currentTimestamp(), model: options.model };
+    this.toolUse = new ToolUseBlockStream(options.responseToolName, (delta) => this.chunk(delta));
   }
 
   convert(event: BedrockStreamEvent): ChatStreamPart[] {
@@ -67,22 +58,22 @@ export class BedrockStreamConverter {
         return [this.chunk({ role: 'assistant', content: '' })];
       case 'contentBlockStart': {
         const toolUse = event.payload.start.toolUse;
-        return toolUse === undefined ? [] : this.startToolBlock(event.payload.contentBlockIndex, toolUse);
+        return toolUse === undefined ? [] : this.toolUse.start(event.payload.contentBlockIndex, toolUse.toolUseId, toolUse.name);
       }
       case 'contentBlockDelta': {
         const { contentBlockIndex: index, delta } = event.payload;
         const parts: ChatStreamPart[] = [];
-        if (delta.text !== undefined) parts.push(...this.text(delta.text));
-        if (delta.toolUse !== undefined) parts.push(...this.toolArguments(index, delta.toolUse.input));
+        if (delta.text !== undefined) parts.push(...this.toolUse.text(delta.text));
+        if (delta.toolUse !== undefined) parts.push(...this.toolUse.appendArguments(index, delta.toolUse.input));
         // The reasoning signature and redacted reasoning have no place in the OpenAI format.
         const reasoning = delta.reasoningContent?.text;
         if (reasoning !== undefined && reasoning !== '') parts.push(this.chunk({ reasoning_content: reasoning }));
         return parts;
       }
       case 'contentBlockStop':
-        return this.stopBlock(event.payload.contentBlockIndex);
+        return this.toolUse.stop(event.payload.contentBlockIndex);
       case 'messageStop': {
-        const finishReason = resolveFinishReason(event.payload.stopReason, this.answered, this.toolCount > 0);
+        const finishReason = this.toolUse.resolveFinishReason(event.payload.stopReason, mapBedrockFinishReason);
         return finishReason === null ? [] : [this.chunk({}, finishReason)];
       }
       case 'metadata':
@@ -91,46 +82,18 @@ export class BedrockStreamConverter {
     }
   }
 
-  private startToolBlock(index: number, toolUse: { toolUseId: string; name: string }): ChatStreamPart[] {
-    if (toolUse.name === this.options.responseToolName && !this.answered) {
-      this.answered = true;
-      this.toolBlocks.set(index, { kind: 'answer', argumentsSent: false });
-      return [];
-    }
-    this.toolBlocks.set(index, { kind: 'tool', index: this.toolCount, argumentsSent: false });
-    const call = { index: this.toolCount++, id: toolUse.toolUseId, type: 'function' as const, function: { name: toolUse.name, arguments: '' } };
-    return [this.chunk({ tool_calls: [call] })];
+  /** Throws when the stream ended before the metadata event (which carries the usage). */
+  finish(provider: string, status: number): void {
+    if (this.finished) return;
+    throw new UpstreamError('upstream_invalid_response', {
+      provider,
+      upstreamStatus: status,
+      message: 'the stream ended before the metadata event (which carries the usage)',
+    });
   }
 
-  /** A tool call without arguments must still end with valid JSON, as in the non-streamed response. */
-  private stopBlock(index: number): ChatStreamPart[] {
-    const block = this.toolBlocks.get(index);
-    this.toolBlocks.delete(index);
-    return block !== undefined && !block.argumentsSent ? this.toolArguments(index, '{}', block) : [];
-  }
-
-  private toolArguments(index: number, fragment: string, block = this.toolBlocks.get(index)): ChatStreamPart[] {
-    if (block === undefined || fragment === '') return [];
-    block.argumentsSent = true;
-    if (block.kind === 'answer') return [this.chunk({ content: fragment })];
-    return [this.chunk({ tool_calls: [{ index: block.index, function: { arguments: fragment } }] })];
-  }
-
-  /** In json_schema mode the content is the answer tool's JSON; text around it would make it unparseable. */
-  private text(text: string): ChatStreamPart[] {
-    if (text === '' || this.options.responseToolName !== null) return [];
-    return [this.chunk({ content: text })];
-  }
-
-  private chunk(delta: Delta, finishReason: FinishReason | null = null): ChatStreamPart {
-    const chunk: ChatCompletionChunk = {
-      id: this.options.id,
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.options.model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
-    };
-    return { type: 'chunk', chunk };
+  private chunk(delta: ChunkDelta, finishReason: FinishReason | null = null): ChatStreamPart {
+    return createChunkPart(this.identity, delta, finishReason);
   }
 }
 
@@ -144,7 +107,7 @@ function isEventType(type: string): type is BedrockStreamEventType {
  * One frame → a typed event; null for event types we do not know (AWS may add some). `exception` and `error`
  * frames throw: they end the stream.
  */
-export function parseMessage(provider: string, message: EventStreamMessage): BedrockStreamEvent | null {
+export function parseMessage(provider: string, message: EventStreamMessage, status: number): BedrockStreamEvent | null {
   const messageType = readStringHeader(message, ':message-type');
   if (messageType === 'exception') {
     throw createBedrockStreamError(provider, readStringHeader(message, ':exception-type'), message.body);
@@ -161,18 +124,6 @@ export function parseMessage(provider: string, message: EventStreamMessage): Bed
   const type = readStringHeader(message, ':event-type');
   if (type === null || !isEventType(type)) return null;
   const text = Buffer.from(message.body).toString('utf8');
-  const invalid = (detail: string, cause?: unknown) =>
-    new UpstreamError('upstream_invalid_response', { provider, upstreamStatus: 200, message: `a ${type} event ${detail}`, cause });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw invalid(`is not JSON (${text.slice(0, 120)})`, error);
-  }
-  const result = bedrockStreamEventSchemas[type].safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw invalid(`has an unexpected shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`, result.error);
-  }
-  return { type, payload: result.data } as BedrockStreamEvent;
+  const payload = parseStreamEvent(provider, text, bedrockStreamEventSchemas[type], status, `${type} event`);
+  return { type, payload } as BedrockStreamEvent;
 }

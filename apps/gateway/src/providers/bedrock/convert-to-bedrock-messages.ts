@@ -1,4 +1,14 @@
 import { GatewayError, type ChatMessage } from '@arbiter/shared';
+import {
+  appendTurn,
+  joinTextParts,
+  parseBase64DataUrl,
+  parseToolArguments,
+  readInlineFileData,
+  visitChatMessages,
+  warnImageDetail,
+  type AssistantMessage,
+} from '../shared/convert-chat-messages.js';
 import type {
   BedrockCachePoint,
   BedrockContentBlockParam,
@@ -8,7 +18,6 @@ import type {
   BedrockSystemBlockParam,
 } from './bedrock-api.js';
 
-type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type UserContent = Extract<ChatMessage, { role: 'user' }>['content'];
 /** Text parts as the system, tool and assistant messages carry them; any part may carry `cache_control`. */
 type TextParts = string | ReadonlyArray<{ type: 'text'; text: string }>;
@@ -54,62 +63,25 @@ export function convertToBedrockMessages(input: ChatMessage[]): ConvertedBedrock
   const system: BedrockSystemBlockParam[] = [];
   const messages: BedrockMessageParam[] = [];
   const warnings = new Set<string>();
-  let conversationStarted = false;
   let usesTools = false;
-
-  input.forEach((message, index) => {
-    const path = `messages[${index}]`;
-    if (message.role !== 'function' && typeof message.name === 'string') {
-      warnings.add('messages[].name is not supported by Bedrock and was not sent');
-    }
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        if (conversationStarted) {
-          warnings.add('system messages after the first user or assistant message were moved to the top-level system prompt');
-        }
-        system.push(...convertTextParts(message.content));
-        return;
-      case 'user':
-        conversationStarted = true;
-        appendTurn(messages, 'user', convertUserContent(message.content, path, warnings));
-        return;
-      case 'assistant': {
-        conversationStarted = true;
-        const blocks = convertAssistantMessage(message, path);
-        usesTools ||= blocks.some((block) => 'toolUse' in block);
-        appendTurn(messages, 'assistant', blocks);
-        return;
-      }
-      case 'tool': {
-        conversationStarted = true;
-        usesTools = true;
-        const text = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
-        const toolResult = { toolUseId: toBedrockToolId(message.tool_call_id), content: text === '' ? [] : [{ text }] };
-        appendTurn(messages, 'user', [{ toolResult }]);
-        return;
-      }
-      case 'function':
-        throw new GatewayError('invalid_request', {
-          param: `${path}.role`,
-          message: 'function messages (deprecated) are not supported for Bedrock models; use tool messages',
-        });
-    }
+  // Claude requires tool results before any other content of a user turn.
+  const append = (role: 'user' | 'assistant', content: BedrockContentBlockParam[]): void =>
+    appendTurn(messages, role, content, (block) => 'toolResult' in block);
+  visitChatMessages(input, { provider: 'Bedrock', systemPlace: 'the top-level system prompt' }, warnings, {
+    system: (content) => system.push(...convertTextParts(content)),
+    user: (message, path) => append('user', convertUserContent(message.content, path, warnings)),
+    assistant: (message, path) => {
+      const blocks = convertAssistantMessage(message, path);
+      usesTools ||= blocks.some((block) => 'toolUse' in block);
+      append('assistant', blocks);
+    },
+    tool: (message) => {
+      usesTools = true;
+      const text = joinTextParts(message.content);
+      append('user', [{ toolResult: { toolUseId: toBedrockToolId(message.tool_call_id), content: text === '' ? [] : [{ text }] } }]);
+    },
   });
   return { system, messages, warnings: [...warnings], usesTools };
-}
-
-/** Merges a turn into the previous one of the same role; Converse rejects two user or two assistant turns in a row. */
-function appendTurn(messages: BedrockMessageParam[], role: 'user' | 'assistant', content: BedrockContentBlockParam[]): void {
-  if (content.length === 0) return; // Converse rejects empty turns; an empty one carries nothing anyway.
-  const last = messages.at(-1);
-  if (last === undefined || last.role !== role) {
-    messages.push({ role, content });
-    return;
-  }
-  const merged = [...last.content, ...content];
-  // Claude requires tool results before any other content of a user turn.
-  last.content = [...merged.filter((block) => 'toolResult' in block), ...merged.filter((block) => !('toolResult' in block))];
 }
 
 /** True for an OpenAI content part (or tool) that carries `cache_control: {type: 'ephemeral'}`. */
@@ -143,19 +115,11 @@ function convertUserContent(content: UserContent, path: string, warnings: Set<st
         if (part.refusal !== '') blocks.push({ text: part.refusal });
         break;
       case 'image_url':
-        if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') {
-          warnings.add('image_url.detail is not supported by Bedrock and was not sent');
-        }
+        warnImageDetail(part.image_url.detail, 'Bedrock', warnings);
         blocks.push(convertDataUrl(part.image_url.url, `${param}.image_url.url`, index));
         break;
       case 'file': {
-        const data = part.file.file_data;
-        if (typeof data !== 'string') {
-          throw new GatewayError('invalid_request', {
-            param: `${param}.file`,
-            message: 'Bedrock models accept files only inline, as file_data (a base64 data URL); file_id cannot be resolved',
-          });
-        }
+        const data = readInlineFileData(part.file, `${param}.file`, 'Bedrock');
         const filename = typeof part.file.filename === 'string' ? part.file.filename : undefined;
         blocks.push(convertDataUrl(data, `${param}.file.file_data`, index, filename));
         break;
@@ -176,12 +140,11 @@ function convertDataUrl(url: string, param: string, index: number, filename?: st
   if (/^https?:\/\//i.test(url)) {
     throw new GatewayError('invalid_request', { param, message: 'Bedrock models do not fetch URLs; send the file as a base64 data URL' });
   }
-  const comma = url.indexOf(',');
-  const [mediaType = '', ...attributes] = url.slice('data:'.length, comma === -1 ? undefined : comma).split(';');
-  if (!url.startsWith('data:') || comma === -1 || !attributes.includes('base64')) {
+  const dataUrl = parseBase64DataUrl(url);
+  if (dataUrl === null) {
     throw new GatewayError('invalid_request', { param, message: 'expected a base64 data URL (data:<media type>;base64,<data>)' });
   }
-  const bytes = url.slice(comma + 1);
+  const { mediaType, data: bytes } = dataUrl;
   const type = mediaType.toLowerCase();
   const imageFormat = imageFormats[type];
   if (imageFormat !== undefined) return { image: { format: imageFormat, source: { bytes } } };
@@ -223,24 +186,6 @@ function convertAssistantMessage(message: AssistantMessage, path: string): Bedro
     });
   });
   return blocks;
-}
-
-function parseToolArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === '') return {}; // some clients send '' for a call without arguments
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError('invalid_request', {
-      param,
-      message: `tool call arguments are not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', { param, message: 'tool call arguments must be a JSON object' });
-  }
-  return value as Record<string, unknown>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { GatewayError, type ChatCompletionRequest, type ToolChoice } from '@arbiter/shared';
 import { thinkingBudgets } from '../anthropic/convert-to-anthropic-request.js';
+import { warnUnsupportedParameters } from '../shared/warn-unsupported-parameters.js';
 import type { BedrockConverseRequestBody, BedrockSystemBlockParam, BedrockToolChoice, BedrockToolParam } from './bedrock-api.js';
 import { convertToBedrockMessages, hasCacheControl } from './convert-to-bedrock-messages.js';
 
@@ -20,18 +21,16 @@ export interface ConvertedBedrockRequest {
 /** Room for the answer on top of the thinking budget when the client gave no limit and the catalog knows none. */
 const answerTokensAfterThinking = 4096;
 
-/** Every request field this converter reads; any other field the client set is reported as not sent. */
-const handledFields = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
-  'top_k', 'stop', 'n', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed',
-  'user', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata', 'store',
-  'service_tier',
-]);
-
 /** Claude on Bedrock: foundation model ids, cross-region profiles (`us.`, `eu.`, `global.`, …) and their ARNs. */
 export function isClaudeModel(modelId: string): boolean {
   return /(^|[./])anthropic\.claude/.test(modelId);
 }
+
+/** Parameters Bedrock cannot honour, in the order their warnings are given. */
+const unsupportedParameters = [
+  'n', 'logprobs', 'top_logprobs', 'presence_penalty', 'frequency_penalty', 'seed', 'logit_bias', 'user', 'metadata',
+  'store', 'service_tier',
+] as const;
 
 /**
  * OpenAI chat-completions request → Converse request (the same body for /converse and /converse-stream). Parameters
@@ -47,7 +46,7 @@ export function convertToBedrockRequest(request: ChatCompletionRequest, options:
   const responseToolName = applyTools(request, body, converted.system, converted.usesTools, warnings);
   applyThinking(request, body, { ...options, claude, responseToolName }, warnings);
   if (converted.system.length > 0) body.system = converted.system;
-  warnUnsupported(request, warnings);
+  warnUnsupportedParameters(request, warnings, 'Bedrock', unsupportedParameters);
   return { body, warnings, responseToolName };
 }
 
@@ -195,26 +194,5 @@ function applyThinking(request: ChatCompletionRequest, body: BedrockConverseRequ
   if (body.additionalModelRequestFields.top_k !== undefined) {
     delete body.additionalModelRequestFields.top_k;
     warnings.push('top_k was not sent: Claude models do not accept it while thinking (reasoning_effort)');
-  }
-}
-
-/** Parameters set to their neutral value are not reported: there is nothing to honour. */
-function warnUnsupported(request: ChatCompletionRequest, warnings: string[]): void {
-  const notSent = (what: string): void => {
-    warnings.push(`${what} is not supported by Bedrock and was not sent`);
-  };
-  if (request.n != null && request.n > 1) warnings.push(`n=${request.n} is not supported by Bedrock: one choice was generated`);
-  if (request.logprobs === true) notSent('logprobs');
-  if (request.top_logprobs != null && request.top_logprobs > 0) notSent('top_logprobs');
-  if (request.presence_penalty != null && request.presence_penalty !== 0) notSent('presence_penalty');
-  if (request.frequency_penalty != null && request.frequency_penalty !== 0) notSent('frequency_penalty');
-  if (request.seed != null) notSent('seed');
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) notSent('logit_bias');
-  if (request.user !== undefined && request.user !== '') notSent('user');
-  if (request.metadata != null && Object.keys(request.metadata).length > 0) notSent('metadata');
-  if (request.store === true) notSent('store');
-  if (request.service_tier != null && request.service_tier !== 'auto' && request.service_tier !== 'default') notSent('service_tier');
-  for (const [field, value] of Object.entries(request)) {
-    if (!handledFields.has(field) && value != null) notSent(field);
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatCompletionResponse, FinishReason, NormalizedUsage, ToolCall } from '@arbiter/shared';
-import { convertToOpenAIUsage } from '../openai/convert-openai-usage.js';
+import { currentTimestamp } from '../shared/create-chat-chunk.js';
+import { createAssistantMessage, createChatCompletion } from '../shared/create-chat-completion.js';
 import type { GoogleCandidate, GoogleGenerateContentResponse } from './google-api.js';
 import { convertGoogleUsage, hasTokenCounts } from './convert-google-usage.js';
 import { mapGoogleFinishReason } from './map-google-finish-reason.js';
@@ -48,14 +49,12 @@ export function convertGoogleResponse(response: GoogleGenerateContentResponse, o
     choices.push({ index: 0, message: { role: 'assistant', content: null }, finish_reason: blocked ? 'content_filter' : 'stop' });
   }
   const usage = hasTokenCounts(response.usageMetadata) ? convertGoogleUsage(response.usageMetadata) : null;
-  const body: ChatCompletionResponse = {
+  const identity = {
     id: response.responseId ?? `chatcmpl-${randomBytes(12).toString('hex')}`,
-    object: 'chat.completion',
-    created: readCreated(response.createTime) ?? options.now ?? Math.floor(Date.now() / 1000),
+    created: readCreated(response.createTime) ?? options.now ?? currentTimestamp(),
     model: response.modelVersion ?? options.upstreamModel,
-    choices,
-    ...(usage === null ? {} : { usage: convertToOpenAIUsage(usage) }),
   };
+  const body = createChatCompletion(identity, choices, usage);
   return { body, usage, finishReason: choices[0]?.finish_reason ?? null, warnings: [...warnings] };
 }
 
@@ -81,12 +80,7 @@ function convertCandidate(candidate: GoogleCandidate, index: number, warnings: S
   const text = texts.join('');
   return {
     index,
-    message: {
-      role: 'assistant',
-      content: text === '' ? null : text,
-      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-      ...(reasoning.length > 0 ? { reasoning_content: reasoning.join('') } : {}),
-    },
+    message: createAssistantMessage(text === '' ? null : text, toolCalls, reasoning),
     finish_reason: mapGoogleFinishReason(candidate.finishReason, toolCalls.length > 0),
   };
 }

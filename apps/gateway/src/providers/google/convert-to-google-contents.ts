@@ -1,7 +1,16 @@
 import { GatewayError, type ChatMessage, type ContentPart } from '@arbiter/shared';
+import {
+  appendTurn,
+  joinTextParts,
+  parseBase64DataUrl,
+  parseToolArguments,
+  readInlineFileData,
+  visitChatMessages,
+  warnImageDetail,
+  type AssistantMessage,
+} from '../shared/convert-chat-messages.js';
 import type { GoogleContent, GooglePartParam, GoogleTextPartParam } from './google-api.js';
 
-type AssistantMessage = Extract<ChatMessage, { role: 'assistant' }>;
 type TextContent = string | Array<{ type: 'text'; text: string }>;
 
 export interface ConvertedContents {
@@ -42,72 +51,38 @@ const mimeTypesByExtension: Record<string, string> = {
  */
 export function convertToGoogleContents(input: ChatMessage[]): ConvertedContents {
   const systemInstruction: GoogleTextPartParam[] = [];
-  const contents: GoogleContent[] = [];
+  const turns: Array<{ role: GoogleContent['role']; content: GooglePartParam[] }> = [];
   const warnings = new Set<string>();
   const toolNames = new Map<string, string>();
-  let conversationStarted = false;
-
-  input.forEach((message, index) => {
-    const path = `messages[${index}]`;
-    if (message.role !== 'function' && typeof message.name === 'string') {
-      warnings.add('messages[].name is not supported by Google and was not sent');
-    }
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        if (conversationStarted) {
-          warnings.add('system messages after the first user or assistant message were moved to the system instruction');
-        }
-        systemInstruction.push(...convertTextContent(message.content));
-        return;
-      case 'user':
-        conversationStarted = true;
-        appendTurn(contents, 'user', convertUserContent(message.content, path, warnings));
-        return;
-      case 'assistant':
-        conversationStarted = true;
-        for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
-        appendTurn(contents, 'model', convertAssistantMessage(message, path));
-        return;
-      case 'tool': {
-        conversationStarted = true;
-        const name = toolNames.get(message.tool_call_id);
-        if (name === undefined) {
-          throw new GatewayError('invalid_request', {
-            param: `${path}.tool_call_id`,
-            message: `no earlier assistant message has a tool call with id ${message.tool_call_id}; Google needs the function name of every tool result`,
-          });
-        }
-        const content = typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join('');
-        appendTurn(contents, 'user', [{ functionResponse: { name, response: { content } } }]);
-        return;
-      }
-      case 'function':
+  // Function responses answer the previous model turn's calls; they stay ahead of other user content.
+  const append = (role: GoogleContent['role'], parts: GooglePartParam[]): void =>
+    appendTurn(turns, role, parts, (part) => 'functionResponse' in part);
+  visitChatMessages(input, { provider: 'Google', systemPlace: 'the system instruction' }, warnings, {
+    system: (content) => systemInstruction.push(...convertTextContent(content)),
+    user: (message, path) => append('user', convertUserContent(message.content, path, warnings)),
+    assistant: (message, path) => {
+      for (const call of message.tool_calls ?? []) toolNames.set(call.id, call.function.name);
+      append('model', convertAssistantMessage(message, path));
+    },
+    tool: (message, path) => {
+      const name = toolNames.get(message.tool_call_id);
+      if (name === undefined) {
         throw new GatewayError('invalid_request', {
-          param: `${path}.role`,
-          message: 'function messages (deprecated) are not supported for Google models; use tool messages',
+          param: `${path}.tool_call_id`,
+          message: `no earlier assistant message has a tool call with id ${message.tool_call_id}; Google needs the function name of every tool result`,
         });
-    }
+      }
+      append('user', [{ functionResponse: { name, response: { content: joinTextParts(message.content) } } }]);
+    },
   });
-  if (contents.length === 0) {
+  if (turns.length === 0) {
     throw new GatewayError('invalid_request', {
       param: 'messages',
       message: 'Google models need at least one user or assistant message besides system messages',
     });
   }
+  const contents = turns.map(({ role, content }): GoogleContent => ({ role, parts: content }));
   return { systemInstruction, contents, warnings: [...warnings] };
-}
-
-function appendTurn(contents: GoogleContent[], role: 'user' | 'model', parts: GooglePartParam[]): void {
-  if (parts.length === 0) return; // Google rejects turns without parts; an empty one carries nothing anyway.
-  const last = contents.at(-1);
-  if (last === undefined || last.role !== role) {
-    contents.push({ role, parts });
-    return;
-  }
-  const merged = [...last.parts, ...parts];
-  // Function responses answer the previous model turn's calls; keep them ahead of other user content.
-  last.parts = [...merged.filter((part) => 'functionResponse' in part), ...merged.filter((part) => !('functionResponse' in part))];
 }
 
 /** Google rejects empty text parts, so empty text is left out. */
@@ -129,9 +104,7 @@ function convertUserContent(content: string | ContentPart[], path: string, warni
         parts.push(...convertTextContent(part.refusal));
         return;
       case 'image_url':
-        if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') {
-          warnings.add('image_url.detail is not supported by Google and was not sent');
-        }
+        warnImageDetail(part.image_url.detail, 'Google', warnings);
         parts.push(convertFileUrl(part.image_url.url, `${param}.image_url.url`));
         return;
       case 'input_audio': {
@@ -139,17 +112,9 @@ function convertUserContent(content: string | ContentPart[], path: string, warni
         parts.push({ inlineData: { mimeType: format === 'mp3' ? 'audio/mp3' : `audio/${format}`, data: part.input_audio.data } });
         return;
       }
-      case 'file': {
-        const data = part.file.file_data;
-        if (typeof data !== 'string') {
-          throw new GatewayError('invalid_request', {
-            param: `${param}.file`,
-            message: 'Google models accept files only inline, as file_data (a base64 data URL); file_id cannot be resolved',
-          });
-        }
-        parts.push(convertFileUrl(data, `${param}.file.file_data`));
+      case 'file':
+        parts.push(convertFileUrl(readInlineFileData(part.file, `${param}.file`, 'Google'), `${param}.file.file_data`));
         return;
-      }
     }
   });
   return parts;
@@ -164,12 +129,11 @@ function convertFileUrl(url: string, param: string): GooglePartParam {
   if (!url.startsWith('data:')) {
     throw new GatewayError('invalid_request', { param, message: 'expected an http(s) or gs:// URL or a base64 data URL' });
   }
-  const comma = url.indexOf(',');
-  const [mimeType = '', ...attributes] = url.slice('data:'.length, comma === -1 ? undefined : comma).split(';');
-  if (comma === -1 || !attributes.includes('base64') || mimeType === '') {
+  const dataUrl = parseBase64DataUrl(url);
+  if (dataUrl === null || dataUrl.mediaType === '') {
     throw new GatewayError('invalid_request', { param, message: 'data URLs must be base64-encoded (data:<media type>;base64,<data>)' });
   }
-  return { inlineData: { mimeType: mimeType.toLowerCase(), data: url.slice(comma + 1) } };
+  return { inlineData: { mimeType: dataUrl.mediaType.toLowerCase(), data: dataUrl.data } };
 }
 
 function guessMimeType(url: string): string | undefined {
@@ -196,22 +160,4 @@ function convertAssistantMessage(message: AssistantMessage, path: string): Googl
     parts.push(index === 0 ? { functionCall, thoughtSignature: skipThoughtSignature } : { functionCall });
   });
   return parts;
-}
-
-function parseToolArguments(text: string, param: string): Record<string, unknown> {
-  if (text.trim() === '') return {}; // some clients send '' for a call without arguments
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError('invalid_request', {
-      param,
-      message: `tool call arguments are not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', { param, message: 'tool call arguments must be a JSON object' });
-  }
-  return value as Record<string, unknown>;
 }

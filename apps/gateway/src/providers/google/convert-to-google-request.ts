@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest, ToolChoice } from '@arbiter/shared';
+import { warnUnsupportedParameters } from '../shared/warn-unsupported-parameters.js';
 import type { GoogleFunctionCallingConfig, GoogleGenerationConfig, GoogleRequestBody, GoogleThinkingConfig } from './google-api.js';
 import { convertToGoogleContents } from './convert-to-google-contents.js';
 
@@ -18,13 +19,8 @@ export const thinkingBudgets = { none: 0, minimal: 512, low: 1024, medium: 8192,
 /** `reasoning_effort` → Gemini 3 `thinkingLevel`. Gemini 3 cannot stop thinking; `low` is its lowest common level. */
 export const thinkingLevels = { none: 'low', minimal: 'minimal', low: 'low', medium: 'medium', high: 'high', xhigh: 'high' } as const;
 
-/** Every request field this converter reads; any other field the client set is reported as not sent. */
-const handledFields = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
-  'top_k', 'stop', 'n', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed',
-  'user', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'metadata', 'store',
-  'service_tier',
-]);
+/** Parameters Google cannot honour, in the order their warnings are given. */
+const unsupportedParameters = ['logprobs', 'top_logprobs', 'logit_bias', 'user', 'metadata', 'store', 'service_tier'] as const;
 
 /**
  * OpenAI chat-completions request → Gemini API / Vertex AI `generateContent` request (the two take the same body).
@@ -43,7 +39,7 @@ export function convertToGoogleRequest(request: ChatCompletionRequest, options: 
   applyThinking(request, generationConfig, options.upstreamModel, warnings);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   applyTools(request, body, warnings);
-  warnUnsupported(request, warnings);
+  warnUnsupportedParameters(request, warnings, 'Google', unsupportedParameters);
   return { body, warnings };
 }
 
@@ -130,22 +126,5 @@ function convertToolChoice(choice: ToolChoice | undefined): GoogleFunctionCallin
       return { mode: 'ANY' };
     case 'none':
       return { mode: 'NONE' };
-  }
-}
-
-/** Parameters set to their neutral value are not reported: there is nothing to honour. */
-function warnUnsupported(request: ChatCompletionRequest, warnings: string[]): void {
-  const notSent = (what: string): void => {
-    warnings.push(`${what} is not supported by Google and was not sent`);
-  };
-  if (request.logprobs === true) notSent('logprobs');
-  if (request.top_logprobs != null && request.top_logprobs > 0) notSent('top_logprobs');
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) notSent('logit_bias');
-  if (request.user !== undefined && request.user !== '') notSent('user');
-  if (request.metadata != null && Object.keys(request.metadata).length > 0) notSent('metadata');
-  if (request.store === true) notSent('store');
-  if (request.service_tier != null && request.service_tier !== 'auto' && request.service_tier !== 'default') notSent('service_tier');
-  for (const [field, value] of Object.entries(request)) {
-    if (!handledFields.has(field) && value != null) notSent(field);
   }
 }

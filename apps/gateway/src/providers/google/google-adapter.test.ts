@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { GatewayError, chatCompletionRequestSchema, embeddingRequestSchema, type ChatCompletionRequest, type EmbeddingRequest } from '@arbiter/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { parse } from 'yaml';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
+import { serveRecording, type RecordingServer, type Reply, type SeenRequest } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { GoogleAdapter, defaultOrigin, type GoogleAdapterOptions } from './google-adapter.js';
 
@@ -17,48 +16,32 @@ interface Cassette {
 }
 const readInteraction = (path: string, turn = 0) => (parse(readFixture(path)) as Cassette).interactions[turn];
 
-interface Reply {
-  status?: number;
-  headers?: Record<string, string>;
-  body: string;
-}
-
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let baseUrl: string;
 let reply: Reply = { body: '' };
-const seen: { url: string | undefined; headers: IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
+const seen: SeenRequest[] = [];
 let tokenRequests = 0;
 let privateKey = '';
 
 beforeAll(async () => {
   privateKey = await exportPKCS8((await generateKeyPair('RS256', { extractable: true })).privateKey);
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      // Vertex's token endpoint, answering without checking the assertion (google-auth.test.ts checks it).
-      if (request.url === '/token') {
-        tokenRequests += 1;
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ access_token: 'ya29.adapter-test', expires_in: 3599 }));
-        return;
-      }
-      seen.push({ url: request.url, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json; charset=UTF-8', ...reply.headers });
-      response.end(reply.body);
-    });
+  upstream = await serveRecording({
+    reply: () => reply,
+    headers: () => ({ 'content-type': 'application/json; charset=UTF-8' }),
+    // Vertex's token endpoint, answering without checking the assertion (google-auth.test.ts checks it).
+    answerAside: (request) => {
+      if (request.url !== '/token') return undefined;
+      tokenRequests += 1;
+      return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: 'ya29.adapter-test', expires_in: 3599 }) };
+    },
+    seen,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  http = new HttpClient(4);
+  baseUrl = `${upstream.url}/`;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   seen.length = 0;

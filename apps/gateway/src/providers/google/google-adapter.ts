@@ -1,14 +1,15 @@
 import { GatewayError } from '@arbiter/shared';
-import { readJsonBody, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
-import type {
-  CallContext,
-  ChatCall,
-  ChatResult,
-  ChatStream,
-  EmbeddingCall,
-  EmbeddingResult,
-  ProviderAdapter,
-  UpstreamMetadata,
+import { readJsonBody, sendRequest, type HttpClient, type UpstreamResponse } from '../shared/http-client.js';
+import {
+  createChatStream,
+  type CallContext,
+  type ChatCall,
+  type ChatResult,
+  type ChatStream,
+  type EmbeddingCall,
+  type EmbeddingResult,
+  type ProviderAdapter,
+  type UpstreamMetadata,
 } from '../shared/provider-adapter.js';
 import {
   googleBatchEmbedResponseSchema,
@@ -97,12 +98,8 @@ export class GoogleAdapter implements ProviderAdapter {
     const converted = convertToGoogleRequest(call.request, { upstreamModel: call.upstreamModel });
     const response = await this.post(this.url(call.upstreamModel, 'streamGenerateContent'), converted.body, call, 'text/event-stream');
     const parts = transformGoogleStream(this.id, response, call.signal, { upstreamModel: call.upstreamModel });
-    return {
-      warnings: converted.warnings,
-      // The response id and model version arrive with the first event, after this resolves.
-      upstream: this.metadata(response, null, null),
-      [Symbol.asyncIterator]: () => parts,
-    };
+    // The response id and model version arrive with the first event, after this resolves.
+    return createChatStream(parts, converted.warnings, this.metadata(response, null, null));
   }
 
   async createEmbeddings(call: EmbeddingCall): Promise<EmbeddingResult> {
@@ -149,20 +146,12 @@ export class GoogleAdapter implements ProviderAdapter {
     } else if (this.options.apiKey !== undefined) {
       headers['x-goog-api-key'] = this.options.apiKey;
     }
-    const response = await this.options.http.send({
-      provider: this.id,
-      url,
-      headers,
-      body: JSON.stringify(body),
-      signal: call.signal,
-      timeoutMs: this.options.timeoutMs,
-    });
-    if (response.status >= 300) {
+    const request = { provider: this.id, url, headers, body: JSON.stringify(body), signal: call.signal, timeoutMs: this.options.timeoutMs };
+    return sendRequest(this.options.http, request, (response) => {
       // A token Google no longer accepts is not reused; the next request fetches a new one (no hidden retry here).
       if (response.status === 401 && token !== null) this.tokens?.invalidate(token);
-      throw await createGoogleStatusError(this.id, response, call.signal);
-    }
-    return response;
+      return createGoogleStatusError(this.id, response, call.signal);
+    });
   }
 
   private metadata(response: UpstreamResponse, requestId: string | null, model: string | null): UpstreamMetadata {

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GatewayError } from '@arbiter/shared';
 import { decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
+import { serveRecording, type RecordingServer } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { GoogleAccessTokenProvider, cloudPlatformScope, readServiceAccountFile, type GoogleServiceAccount } from './google-auth.js';
 
@@ -19,7 +19,7 @@ interface TokenRequest {
   kid: string | undefined;
 }
 
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let tokenUri: string;
 let publicKey: PublicKey;
@@ -34,40 +34,32 @@ beforeAll(async () => {
   privateKeyPem = await exportPKCS8(pair.privateKey);
   otherPrivateKeyPem = await exportPKCS8((await generateKeyPair('RS256', { extractable: true })).privateKey);
 
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      void (async () => {
-        const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-        const assertion = form.get('assertion') ?? '';
-        const claims = await jwtVerify(assertion, publicKey, { audience: tokenUri, algorithms: ['RS256'] }).then(
-          (result) => result.payload,
-          () => null,
-        );
-        requests.push({ headers: request.headers, form, claims, kid: claims === null ? undefined : decodeProtectedHeader(assertion).kid });
-        if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
-        response.setHeader('content-type', 'application/json; charset=utf-8');
-        if (answer.status !== undefined) {
-          response.writeHead(answer.status).end(JSON.stringify({ error: 'backend_error', error_description: 'try later' }));
-        } else if (claims === null) {
-          response.writeHead(400).end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }));
-        } else {
-          response.writeHead(200).end(JSON.stringify({ access_token: `ya29.token-${requests.length}`, expires_in: 3599, token_type: 'Bearer' }));
-        }
-      })();
-    });
+  upstream = await serveRecording({
+    reply: async (request) => {
+      const form = new URLSearchParams(request.raw);
+      const assertion = form.get('assertion') ?? '';
+      const claims = await jwtVerify(assertion, publicKey, { audience: tokenUri, algorithms: ['RS256'] }).then(
+        (result) => result.payload,
+        () => null,
+      );
+      requests.push({ headers: request.headers, form, claims, kid: claims === null ? undefined : decodeProtectedHeader(assertion).kid });
+      if (answer.delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      const headers = { 'content-type': 'application/json; charset=utf-8' };
+      if (answer.status !== undefined) {
+        return { status: answer.status, headers, body: JSON.stringify({ error: 'backend_error', error_description: 'try later' }) };
+      }
+      if (claims === null) {
+        return { status: 400, headers, body: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }) };
+      }
+      return { headers, body: JSON.stringify({ access_token: `ya29.token-${requests.length}`, expires_in: 3599, token_type: 'Bearer' }) };
+    },
+    connections: 8,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  tokenUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
-  http = new HttpClient(8);
+  tokenUri = `${upstream.url}/token`;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   requests.length = 0;

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { chatCompletionChunkSchema, chatCompletionRequestSchema, type ChatCompletionRequest, type NormalizedUsage } from '@arbiter/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { parse } from 'yaml';
-import { HttpClient } from '../shared/http-client.js';
+import type { HttpClient } from '../shared/http-client.js';
 import type { ChatStream, ChatStreamPart } from '../shared/provider-adapter.js';
+import { collectStream, collectUntilError, type CollectedStream } from '../shared/test-support/collect-stream.js';
+import { serveRecording, type RecordingServer, type Reply, type SeenRequest } from '../shared/test-support/serve-recording.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import { GoogleAdapter } from './google-adapter.js';
 
@@ -22,59 +22,27 @@ const readCassette = (path: string): Cassette => parse(readFixture(path)) as Cas
 const toDataEvents = (chunks: string): string =>
   chunks.split('\n').filter((line) => line.trim() !== '').map((line) => `data: ${line}\r\n\r\n`).join('');
 
-interface Reply {
-  status?: number;
-  body: string;
-  /** The body is written in pieces of these byte sizes, in turn, to cross event and UTF-8 boundaries. */
-  pieceSizes?: number[];
-  /** Stop after this many bytes and keep the response open. */
-  hangAfter?: number;
-}
-
-let server: Server;
+let upstream: RecordingServer;
 let http: HttpClient;
 let baseUrl: string;
 let reply: Reply = { body: '' };
-const seen: { url: string | undefined; headers: IncomingHttpHeaders; body: Record<string, unknown> }[] = [];
-
-async function writeInPieces(response: ServerResponse, data: Buffer, sizes: number[]): Promise<void> {
-  for (let offset = 0, turn = 0; offset < data.length; turn++) {
-    const size = sizes[turn % sizes.length] ?? data.length;
-    response.write(data.subarray(offset, offset + size));
-    offset += size;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+const seen: SeenRequest[] = [];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.url === '/token') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ access_token: 'ya29.test-token', expires_in: 3599, token_type: 'Bearer' }));
-        return;
-      }
-      seen.push({ url: request.url, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      const { status = 200, body, pieceSizes = [body.length], hangAfter } = reply;
-      response.writeHead(status, { 'content-type': 'text/event-stream' });
-      const data = Buffer.from(body, 'utf8');
-      void writeInPieces(response, hangAfter === undefined ? data : data.subarray(0, hangAfter), pieceSizes).then(() => {
-        if (hangAfter === undefined) response.end();
-      });
-    });
+  upstream = await serveRecording({
+    reply: () => reply,
+    headers: () => ({ 'content-type': 'text/event-stream' }),
+    answerAside: (request) =>
+      request.url === '/token'
+        ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: 'ya29.test-token', expires_in: 3599, token_type: 'Bearer' }) }
+        : undefined,
+    seen,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  http = new HttpClient(4);
+  baseUrl = upstream.url;
+  http = upstream.http;
 });
 
-afterAll(async () => {
-  await http.close();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => upstream.close());
 
 beforeEach(() => {
   seen.length = 0;
@@ -103,48 +71,8 @@ function createCall(request: Partial<ChatCompletionRequest>, signal = new AbortC
   };
 }
 
-interface Collected {
-  parts: ChatStreamPart[];
-  text: string;
-  reasoning: string;
-  toolCalls: { id?: string; name?: string; arguments: string; fragments: number }[];
-  finishReasons: unknown[];
-  usage: NormalizedUsage[];
-}
-
-async function collect(stream: ChatStream): Promise<Collected> {
-  const collected: Collected = { parts: [], text: '', reasoning: '', toolCalls: [], finishReasons: [], usage: [] };
-  for await (const part of stream) {
-    collected.parts.push(part);
-    if (part.type === 'usage') {
-      collected.usage.push(part.usage);
-      continue;
-    }
-    expect(chatCompletionChunkSchema.parse(part.chunk)).toEqual(part.chunk);
-    const choice = part.chunk.choices[0];
-    collected.text += choice?.delta.content ?? '';
-    collected.reasoning += choice?.delta.reasoning_content ?? '';
-    for (const call of choice?.delta.tool_calls ?? []) {
-      const entry = (collected.toolCalls[call.index] ??= { arguments: '', fragments: 0 });
-      if (call.id !== undefined) entry.id = call.id;
-      if (call.function?.name !== undefined) entry.name = call.function.name;
-      if (call.function?.arguments) entry.fragments += 1;
-      entry.arguments += call.function?.arguments ?? '';
-    }
-    if (choice?.finish_reason != null) collected.finishReasons.push(choice.finish_reason);
-  }
-  return collected;
-}
-
-async function collectUntilError(stream: ChatStream): Promise<{ parts: ChatStreamPart[]; error: unknown }> {
-  const parts: ChatStreamPart[] = [];
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (error) {
-    return { parts, error };
-  }
-  throw new Error('expected the stream to fail');
-}
+const collect = (stream: ChatStream): Promise<CollectedStream> =>
+  collectStream(stream, (chunk) => expect(chatCompletionChunkSchema.parse(chunk)).toEqual(chunk), { countFragments: true });
 
 const usage = (input: number, text: number, reasoning: number): NormalizedUsage => ({
   input: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },

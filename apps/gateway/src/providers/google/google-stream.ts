@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatCompletionChunk, FinishReason } from '@arbiter/shared';
+import type { FinishReason } from '@arbiter/shared';
+import { createChunkPart, currentTimestamp, type ChunkDelta } from '../shared/create-chat-chunk.js';
 import type { UpstreamResponse } from '../shared/http-client.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
+import { checkStreamEvent, parseStreamEventJson } from '../shared/parse-stream-event.js';
 import { readServerSentEvents } from '../shared/sse.js';
 import { UpstreamError } from '../shared/upstream-error.js';
 import {
@@ -24,8 +26,6 @@ export interface GoogleStreamOptions {
   /** Seconds since the epoch, for `created` when the events carry no `createTime`. */
   now?: number;
 }
-
-type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
 /** The state of one candidate (one OpenAI choice) across events. */
 interface CandidateState {
@@ -51,7 +51,7 @@ export async function* transformGoogleStream(
   for await (const message of readServerSentEvents(provider, response, signal)) {
     const data = message.data.trim();
     if (data === '') continue;
-    yield* converter.convert(parseEvent(provider, data));
+    yield* converter.convert(parseEvent(provider, data, response.status));
   }
   yield* converter.finish(response.status);
 }
@@ -70,7 +70,7 @@ export class GoogleStreamConverter {
     options: GoogleStreamOptions,
   ) {
     this.model = options.upstreamModel;
-    this.created = options.now ?? Math.floor(Date.now() / 1000);
+    this.created = options.now ?? currentTimestamp();
   }
 
   convert(event: GoogleGenerateContentResponse): ChatStreamPart[] {
@@ -178,42 +178,15 @@ export class GoogleStreamConverter {
     return [this.chunk(index, { tool_calls: [{ index: toolIndex, function: { arguments: fragment } }] })];
   }
 
-  private chunk(index: number, delta: Delta, finishReason: FinishReason | null = null): ChatStreamPart {
-    const chunk: ChatCompletionChunk = {
-      id: this.id ?? '',
-      object: 'chat.completion.chunk',
-      created: this.created,
-      model: this.model,
-      choices: [{ index, delta, finish_reason: finishReason }],
-    };
-    return { type: 'chunk', chunk };
+  private chunk(index: number, delta: ChunkDelta, finishReason: FinishReason | null = null): ChatStreamPart {
+    return createChunkPart({ id: this.id ?? '', created: this.created, model: this.model }, delta, finishReason, index);
   }
 }
 
 /** One event's JSON: a GenerateContentResponse, or `{"error":{…}}` when Google fails after the stream began. */
-function parseEvent(provider: string, data: string): GoogleGenerateContentResponse {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch (error) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `a stream event is not JSON (${data.slice(0, 120)})`,
-      cause: error,
-    });
-  }
+function parseEvent(provider: string, data: string, status: number): GoogleGenerateContentResponse {
+  const json = parseStreamEventJson(provider, data, status);
   const failure = googleErrorBodySchema.safeParse(json);
   if (failure.success) throw createGoogleStreamError(provider, failure.data);
-  const result = googleGenerateContentResponseSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `unexpected stream event shape at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
-      cause: result.error,
-    });
-  }
-  return result.data;
+  return checkStreamEvent(provider, json, googleGenerateContentResponseSchema, status);
 }

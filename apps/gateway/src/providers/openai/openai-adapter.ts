@@ -1,15 +1,9 @@
-import {
-  chatCompletionResponseSchema,
-  embeddingResponseSchema,
-  providerQuirksSchema,
-  type ProviderQuirks,
-} from '@arbiter/shared';
+import { chatCompletionResponseSchema, providerQuirksSchema, type ProviderQuirks } from '@arbiter/shared';
 import {
   createStatusError,
   headerValue,
-  parseJsonBody,
-  readBodyText,
-  readJsonBody,
+  readRawJsonBody,
+  sendRequest,
   type HttpClient,
   type UpstreamResponse,
 } from '../shared/http-client.js';
@@ -23,11 +17,12 @@ import type {
   ProviderAdapter,
   UpstreamMetadata,
 } from '../shared/provider-adapter.js';
-import { createUsage } from '../shared/provider-adapter.js';
+import { createChatStream } from '../shared/provider-adapter.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { parseOpenAIError } from './map-openai-error.js';
 import { transformOpenAIStream } from './openai-stream.js';
+import { readOpenAIEmbeddings } from './read-openai-embeddings.js';
 
 export interface OpenAIAdapterOptions {
   id: string;
@@ -76,8 +71,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       reasoningModel: call.reasoningModel,
     });
     const response = await this.post('/chat/completions', converted.body, call);
-    const rawBody = await readBodyText(this.id, response, call.signal);
-    const body = parseJsonBody(this.id, rawBody, chatCompletionResponseSchema, response.status);
+    const { rawBody, body } = await readRawJsonBody(this.id, response, chatCompletionResponseSchema, call.signal);
     return {
       body,
       rawBody,
@@ -98,37 +92,21 @@ export class OpenAIAdapter implements ProviderAdapter {
     });
     const response = await this.post('/chat/completions', converted.body, call, 'text/event-stream');
     const parts = transformOpenAIStream(this.id, response, call.signal);
-    return {
-      warnings: converted.warnings,
-      upstream: this.metadata(response, null),
-      [Symbol.asyncIterator]: () => parts,
-    };
+    return createChatStream(parts, converted.warnings, this.metadata(response, null));
   }
 
   async createEmbeddings(call: EmbeddingCall): Promise<EmbeddingResult> {
     const body = { ...call.request, model: call.upstreamModel };
     const response = await this.post('/embeddings', body, call);
-    const parsed = await readJsonBody(this.id, response, embeddingResponseSchema, call.signal);
-    return {
-      body: parsed,
-      usage: createUsage({ total: parsed.usage.prompt_tokens }, { total: 0 }),
-      warnings: [],
-      upstream: this.metadata(response, parsed.model),
-    };
+    const { body: parsed, usage } = await readOpenAIEmbeddings(this.id, response, call.signal);
+    return { body: parsed, usage, warnings: [], upstream: this.metadata(response, parsed.model) };
   }
 
   private async post(path: string, body: unknown, call: CallContext, accept?: string): Promise<UpstreamResponse> {
     const headers = accept === undefined ? this.headers : { ...this.headers, accept };
-    const response = await this.options.http.send({
-      provider: this.id,
-      url: new URL(this.baseUrl + path),
-      headers,
-      body: JSON.stringify(body),
-      signal: call.signal,
-      timeoutMs: this.options.timeoutMs,
-    });
-    if (response.status >= 300) throw await createStatusError(this.id, response, call.signal, parseOpenAIError);
-    return response;
+    const url = new URL(this.baseUrl + path);
+    const request = { provider: this.id, url, headers, body: JSON.stringify(body), signal: call.signal, timeoutMs: this.options.timeoutMs };
+    return sendRequest(this.options.http, request, (response) => createStatusError(this.id, response, call.signal, parseOpenAIError));
   }
 
   private metadata(response: UpstreamResponse, model: string | null): UpstreamMetadata {

@@ -1,6 +1,7 @@
 import { chatCompletionChunkSchema, type ChatCompletionChunk } from '@arbiter/shared';
 import { z } from 'zod';
 import type { UpstreamResponse } from '../shared/http-client.js';
+import { parseStreamEvent } from '../shared/parse-stream-event.js';
 import type { ChatStreamPart } from '../shared/provider-adapter.js';
 import { readServerSentEvents } from '../shared/sse.js';
 import { UpstreamError } from '../shared/upstream-error.js';
@@ -19,15 +20,8 @@ export async function* transformOpenAIStream(
   response: UpstreamResponse,
   signal: AbortSignal,
 ): AsyncGenerator<ChatStreamPart> {
-  let done = false;
-  for await (const message of readServerSentEvents(provider, response, signal)) {
-    const data = message.data.trim();
-    if (data === '') continue;
-    if (data === '[DONE]') {
-      done = true;
-      break;
-    }
-    const event = parseEvent(provider, data);
+  for await (const data of readOpenAIStreamData(provider, response, signal)) {
+    const event = parseStreamEvent(provider, data, streamEventSchema, response.status);
     if (!('object' in event)) {
       const details = parseOpenAIError(event);
       throw new UpstreamError('upstream_error', {
@@ -37,19 +31,29 @@ export async function* transformOpenAIStream(
         upstreamCode: details?.code ?? null,
       });
     }
-    const chunk = event as ChatCompletionChunk;
-    if (chunk.usage != null) {
-      yield { type: 'usage', usage: convertOpenAIUsage(chunk.usage), wire: chunk.usage };
+    yield* convertChunk(event as ChatCompletionChunk, data);
+  }
+}
+
+/**
+ * The data of every event of an OpenAI-protocol stream (OpenAI, Azure, compatible servers) up to `[DONE]`. A stream
+ * that ends without `[DONE]` ends with an UpstreamError; what follows `[DONE]` is drained so the connection goes back
+ * to the pool.
+ */
+export async function* readOpenAIStreamData(
+  provider: string,
+  response: UpstreamResponse,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  let done = false;
+  for await (const message of readServerSentEvents(provider, response, signal)) {
+    const data = message.data.trim();
+    if (data === '') continue;
+    if (data === '[DONE]') {
+      done = true;
+      break;
     }
-    if (chunk.choices.length > 0) {
-      if (chunk.usage != null) {
-        const { usage: _usage, ...withoutUsage } = chunk;
-        yield { type: 'chunk', chunk: withoutUsage as ChatCompletionChunk };
-      } else {
-        // No usage to take out: the upstream's bytes go to the client as they came.
-        yield { type: 'chunk', chunk, raw: data };
-      }
-    }
+    yield data;
   }
   if (!done) {
     throw new UpstreamError('upstream_invalid_response', {
@@ -58,30 +62,22 @@ export async function* transformOpenAIStream(
       message: 'the stream ended before [DONE]',
     });
   }
-  // Drain whatever follows [DONE] so the connection goes back to the pool.
   await response.body.dump().catch(() => undefined);
 }
 
-function parseEvent(provider: string, data: string): z.infer<typeof streamEventSchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch (error) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `a stream event is not JSON (${data.slice(0, 120)})`,
-      cause: error,
-    });
+/** One chunk → a usage part (when it carries usage) and the chunk without it (when it has choices). */
+export function convertChunk(chunk: ChatCompletionChunk, data: string): ChatStreamPart[] {
+  const parts: ChatStreamPart[] = [];
+  if (chunk.usage != null) {
+    parts.push({ type: 'usage', usage: convertOpenAIUsage(chunk.usage), wire: chunk.usage });
   }
-  const result = streamEventSchema.safeParse(json);
-  if (!result.success) {
-    throw new UpstreamError('upstream_invalid_response', {
-      provider,
-      upstreamStatus: 200,
-      message: `unexpected stream event shape: ${result.error.issues[0]?.message ?? ''}`,
-      cause: result.error,
-    });
+  if (chunk.choices.length === 0) return parts;
+  if (chunk.usage != null) {
+    const { usage: _usage, ...withoutUsage } = chunk;
+    parts.push({ type: 'chunk', chunk: withoutUsage as ChatCompletionChunk });
+  } else {
+    // No usage to take out: the upstream's bytes go to the client as they came.
+    parts.push({ type: 'chunk', chunk, raw: data });
   }
-  return result.data;
+  return parts;
 }

@@ -62,6 +62,20 @@ export class HttpClient {
   }
 }
 
+/**
+ * Sends a request and returns a 2xx response. Any other status is read into the provider's UpstreamError by
+ * `createError` (each provider has its own error body) and thrown.
+ */
+export async function sendRequest(
+  http: HttpClient,
+  request: UpstreamRequest,
+  createError: (response: UpstreamResponse) => Promise<UpstreamError>,
+): Promise<UpstreamResponse> {
+  const response = await http.send(request);
+  if (response.status >= 300) throw await createError(response);
+  return response;
+}
+
 /** Turns a transport failure into an UpstreamError; a client abort stays an abort so the pipeline can tell. */
 export function translateTransportError(provider: string, error: unknown, signal: AbortSignal): unknown {
   if (signal.aborted && !(signal.reason instanceof UpstreamError)) return signal.reason ?? error;
@@ -90,8 +104,18 @@ export async function readJsonBody<Schema extends z.ZodType>(
   schema: Schema,
   signal: AbortSignal,
 ): Promise<z.infer<Schema>> {
-  const text = await readBodyText(provider, response, signal);
-  return parseJsonBody(provider, text, schema, response.status);
+  return (await readRawJsonBody(provider, response, schema, signal)).body;
+}
+
+/** Like readJsonBody, keeping the text too: for bodies the client gets as they came. */
+export async function readRawJsonBody<Schema extends z.ZodType>(
+  provider: string,
+  response: UpstreamResponse,
+  schema: Schema,
+  signal: AbortSignal,
+): Promise<{ rawBody: string; body: z.infer<Schema> }> {
+  const rawBody = await readBodyText(provider, response, signal);
+  return { rawBody, body: parseJsonBody(provider, rawBody, schema, response.status) };
 }
 
 export function parseJsonBody<Schema extends z.ZodType>(

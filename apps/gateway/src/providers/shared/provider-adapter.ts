@@ -99,6 +99,11 @@ export interface EmbeddingResult {
   upstream: UpstreamMetadata;
 }
 
+/** The stream an adapter returns: the parts, with what is known once the upstream accepted the request. */
+export function createChatStream(parts: AsyncIterator<ChatStreamPart>, warnings: string[], upstream: UpstreamMetadata): ChatStream {
+  return { warnings, upstream, [Symbol.asyncIterator]: () => parts };
+}
+
 export function createUsage(input: Partial<NormalizedUsage['input']>, output: Partial<NormalizedUsage['output']>): NormalizedUsage {
   const cacheRead = input.cacheRead ?? 0;
   const cacheWrite = input.cacheWrite ?? 0;

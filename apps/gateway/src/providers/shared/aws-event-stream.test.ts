@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import type { MessageHeaderValue } from '@smithy/eventstream-codec';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EventStreamDecodeError, EventStreamDecoder } from './bedrock-event-stream.js';
+import { EventStreamDecodeError, EventStreamDecoder } from './aws-event-stream.js';
 
 /** aws-sdk-go's event-stream vectors: `encoded/<kind>/<name>` raw frames, `decoded/<kind>/<name>` the expectation. */
 const testdata = new URL('../../../fixtures/providers/bedrock/eventstream/testdata/', import.meta.url);

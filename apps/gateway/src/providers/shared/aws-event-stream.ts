@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { translateTransportError, type UpstreamResponse } from '../shared/http-client.js';
-import { UpstreamError } from '../shared/upstream-error.js';
+import { translateTransportError, type UpstreamResponse } from './http-client.js';
+import { UpstreamError } from './upstream-error.js';
 
 /**
  * The AWS event-stream framing (`application/vnd.amazon.eventstream`, see fixtures/providers/bedrock/eventstream/spec):
