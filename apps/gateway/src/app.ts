@@ -11,8 +11,11 @@ import { Authenticator, type Principal } from './pipeline/authenticate.js';
 import { loadShippedCatalog } from './pricing/price-catalog.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
+import { PromptTemplates } from './governance/prompt-templates.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages-routes.js';
 import { registerErrorHandling } from './routes/error-handler.js';
+import { governanceRoutes } from './routes/governance-routes.js';
+import { historyRoutes } from './routes/history-routes.js';
 import { Router } from './routing/router.js';
 import { inferenceRoutes } from './routes/inference-routes.js';
 import { opsRoutes, type ReadinessProbe } from './routes/ops-routes.js';
@@ -133,6 +136,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database, recorder });
+    await authenticated.register(governanceRoutes, {
+      services: { pipeline: { catalog, router, recorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
+      recordContent: config.usage.record_content,
+    });
+    await authenticated.register(historyRoutes, { database });
   });
 
   return { app, recorder, catalog };

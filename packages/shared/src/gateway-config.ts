@@ -130,6 +130,38 @@ export const autoRouteConfigSchema = z.object({
 });
 export type AutoRouteConfig = z.infer<typeof autoRouteConfigSchema>;
 
+/** A governance context's prompts: the system prompt the analysed models get and the rubric the judge grades with. */
+export const governancePromptTemplateSchema = z.object({
+  /** Recorded with every analysis and grade, so history says which wording produced it. */
+  version: z.string().min(1).max(64),
+  system: z.string().min(1),
+  rubric: z.string().min(1),
+});
+export type GovernancePromptTemplate = z.infer<typeof governancePromptTemplateSchema>;
+
+export const governanceJudgeConfigSchema = z.object({
+  /** The default panel: one judge (seed default: Gemini Pro on Vertex), or several whose mean is the score. */
+  models: z.array(z.string().min(1)).min(1).max(8).default(['gcp_vertex:gemini-2.5-pro']),
+  /** Per judge, both attempts included: a slow judge gives no score, never a slow analysis. */
+  timeout_ms: z.number().int().positive().default(60_000),
+  /** Includes a thinking model's reasoning tokens (Gemini 2.5 Pro always thinks): room for both, and a bound on cost. */
+  max_output_tokens: z.number().int().positive().default(4096),
+});
+
+export const governanceConfigSchema = z.object({
+  judge: governanceJudgeConfigSchema.default(governanceJudgeConfigSchema.parse({})),
+  /** Each model of a batch runs under its own deadline; one slow model fails alone. */
+  model_timeout_ms: z.number().int().positive().default(120_000),
+  /** Per-model deadlines keyed by `host_platform:model_id`. */
+  model_timeouts: z.record(z.string(), z.number().int().positive()).default({}),
+  /** Model and judge calls of one request in flight at once. */
+  max_concurrency: z.number().int().min(1).max(256).default(16),
+  max_models: z.number().int().min(1).max(100).default(32),
+  /** Prompt templates per governance_context: overrides of the built-in aws/gcp/azure/general, or new contexts. */
+  prompts: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), governancePromptTemplateSchema).default({}),
+});
+export type GovernanceConfig = z.infer<typeof governanceConfigSchema>;
+
 export const gatewayConfigSchema = z.object({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
@@ -147,5 +179,6 @@ export const gatewayConfigSchema = z.object({
       max_batch: z.number().int().positive().default(250),
     })
     .default({ record_content: true, flush_interval_ms: 200, max_batch: 250 }),
+  governance: governanceConfigSchema.default(governanceConfigSchema.parse({})),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './openai-chat.js';
 export * from './usage.js';
 export * from './gateway-config.js';
+export * from './governance.js';

@@ -19,7 +19,8 @@ import { meter, priceWarnings } from './meter.js';
 export interface PipelineServices {
   catalog: ModelCatalog;
   router: Router;
-  recorder: UsageRecorder;
+  /** Only `record` is used: governance analysis passes a recorder that also keeps each execution's metered row. */
+  recorder: Pick<UsageRecorder, 'record'>;
 }
 
 /** What the route puts in the response headers. */

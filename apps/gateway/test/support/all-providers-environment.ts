@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { gatewayConfigSchema } from '@arbiter/shared';
 import { exportPKCS8, generateKeyPair } from 'jose';
+import type { z } from 'zod';
 import type { Database } from '../../src/db/database.js';
 import { startAnthropicEmulator } from '../../src/emulators/anthropic-emulator.js';
 import { startAzureEmulator } from '../../src/emulators/azure-emulator.js';
@@ -20,11 +22,18 @@ export interface AllProvidersEnvironment {
   close(): Promise<void>;
 }
 
+export interface AllProvidersOptions {
+  /** arbiter.yaml content for this environment (e.g. a governance section, a config-declared provider). */
+  config?: z.input<typeof gatewayConfigSchema>;
+  /** Keys of config-declared providers (`api_key_env`). */
+  secrets?: Record<string, string>;
+}
+
 /**
  * The gateway with every provider's emulator registered the way a user would: conventional variables, a Vertex
  * service-account key file (its RSA key made here; the emulator's token endpoint verifies the signature).
  */
-export async function startAllProvidersEnvironment(): Promise<AllProvidersEnvironment> {
+export async function startAllProvidersEnvironment(options: AllProvidersOptions = {}): Promise<AllProvidersEnvironment> {
   const database = await openTestDatabase();
   const openai = await startOpenAIEmulator({ apiKey: 'sk-emulator' });
   const anthropic = await startAnthropicEmulator({ apiKey: 'sk-emulator' });
@@ -65,7 +74,8 @@ export async function startAllProvidersEnvironment(): Promise<AllProvidersEnviro
       GOOGLE_CLOUD_LOCATION: 'us-central1',
       AZURE_OPENAI_ENDPOINT: azure.url,
     },
-    secrets,
+    secrets: { ...secrets, ...options.secrets },
+    config: options.config,
   });
   const emulators = { openai, anthropic, bedrock, google, azure };
   return {
