@@ -42,13 +42,28 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
+  /** Rows recorded in this turn of the event loop: serialised right after the responses of this turn went out. */
+  private incoming: UsageRecordRow[] = [];
+  private serializeScheduled = false;
+
   record(row: UsageRecordRow): void {
-    this.queue.push(serializeRow(row));
-    if (this.queue.length >= this.options.maxBatch && this.flushing === null) void this.flush();
+    this.incoming.push(row);
+    if (!this.serializeScheduled) {
+      this.serializeScheduled = true;
+      setImmediate(() => this.serializeIncoming());
+    }
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.incoming.length;
+  }
+
+  private serializeIncoming(): void {
+    this.serializeScheduled = false;
+    if (this.incoming.length === 0) return;
+    for (const row of this.incoming) this.queue.push(serializeRow(row));
+    this.incoming = [];
+    if (this.queue.length >= this.options.maxBatch && this.flushing === null) void this.flush();
   }
 
   get totalWritten(): number {
@@ -57,6 +72,7 @@ export class UsageRecorder {
 
   /** Writes everything queued now; resolves when done or when the database refused (rows stay queued). */
   flush(force = false): Promise<void> {
+    this.serializeIncoming();
     if (this.flushing !== null) return this.flushing;
     if (this.queue.length === 0 || (!force && Date.now() < this.retryAt)) return Promise.resolve();
     this.flushing = this.writeQueued().finally(() => {
@@ -69,6 +85,7 @@ export class UsageRecorder {
   async stop(attempts = 3): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.serializeIncoming();
     for (let attempt = 0; attempt < attempts && this.queue.length > 0; attempt++) {
       if (this.flushing !== null) await this.flushing;
       await this.flush(true);
