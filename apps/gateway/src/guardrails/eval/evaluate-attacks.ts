@@ -1,0 +1,105 @@
+import { jailbreakDetector } from '../jailbreak.js';
+import { promptInjectionDetector } from '../prompt-injection.js';
+import {
+  loadBipia,
+  loadDoNotAnswer,
+  loadGiskard,
+  loadHandMade,
+  loadInTheWild,
+  loadJailbreakBench,
+  loadLakera,
+  loadModeration,
+  loadXstest,
+  type BipiaAttack,
+  type BipiaContext,
+} from './datasets.js';
+import { flaggedRate, formatFlagged, markdownTable } from './metrics.js';
+
+const injection = (text: string): boolean => promptInjectionDetector.detect(text, { threshold: 0.5, source: 'user' }).triggered;
+const injectionInDocument = (text: string): boolean =>
+  promptInjectionDetector.detect(text, { threshold: 0.5, source: 'third_party' }).triggered;
+const jailbreak = (text: string): boolean => jailbreakDetector.detect(text, { threshold: 0.5 }).triggered;
+
+const unique = (texts: readonly string[]): string[] => [...new Set(texts)];
+
+/**
+ * BIPIA's way of building positives: the attack instruction is inserted into a benign context (here at the end, and
+ * after the middle line), so the detector must find it inside ordinary third-party content. Text attacks go into
+ * e-mails and tables, code attacks into code answers.
+ */
+export function insertAttacks(attacks: readonly BipiaAttack[], contexts: readonly BipiaContext[], perAttack = 4): string[] {
+  const texts: string[] = [];
+  attacks.forEach((attack, attackIndex) => {
+    const pool = contexts.filter((context) => (context.kind === 'code') === (attack.kind === 'code'));
+    for (let index = 0; index < perAttack && pool.length > 0; index++) {
+      const context = pool[(attackIndex * perAttack + index) % pool.length]!.context;
+      if (index % 2 === 0) texts.push(`${context}\n${attack.attack}`);
+      else {
+        const middle = context.indexOf('\n', Math.floor(context.length / 2));
+        texts.push(middle === -1 ? `${attack.attack}\n${context}` : `${context.slice(0, middle)}\n${attack.attack}${context.slice(middle)}`);
+      }
+    }
+  });
+  return texts;
+}
+
+/** Recall on every attack set, per detector and for the two together (the input guard blocks on either). */
+export function evaluateAttackRecall(root: string): string {
+  const giskard = loadGiskard(root);
+  const jbb = loadJailbreakBench(root);
+  const bipia = loadBipia(root);
+  const rows: Array<Array<string | number>> = [];
+  const add = (name: string, texts: string[], document = false): void => {
+    const inject = document ? injectionInDocument : injection;
+    rows.push([
+      name,
+      texts.length,
+      formatFlagged(flaggedRate(texts, inject)),
+      formatFlagged(flaggedRate(texts, jailbreak)),
+      formatFlagged(flaggedRate(texts, (text) => inject(text) || jailbreak(text))),
+    ]);
+  };
+  add('jailbreak-llms-inthewild (all)', unique(loadInTheWild(root)));
+  for (const method of ['JBC', 'prompt_with_random_search', 'GCG', 'DSN', 'PAIR']) {
+    add(`JailbreakBench ${method} (unique prompts)`, unique(jbb.filter((entry) => entry.method === method).map((entry) => entry.prompt)));
+  }
+  add('JailbreakBench, all methods (unique prompts)', unique(jbb.map((entry) => entry.prompt)));
+  add('giskard Jailbreak', giskard.filter((entry) => entry.group === 'Jailbreak').map((entry) => entry.prompt));
+  add('giskard Hijacking attacks', giskard.filter((entry) => entry.group !== 'Jailbreak').map((entry) => entry.prompt));
+  add('BIPIA text attacks inserted in e-mails/tables (third-party mode)', insertAttacks(bipia.attacks.filter((a) => a.kind === 'text'), bipia.contexts), true);
+  add('BIPIA code attacks inserted in code answers (third-party mode)', insertAttacks(bipia.attacks.filter((a) => a.kind === 'code'), bipia.contexts), true);
+  add('BIPIA attack instructions alone (third-party mode)', unique(bipia.attacks.map((attack) => attack.attack)), true);
+  const lakera = loadLakera(root);
+  for (const category of unique(lakera.map((entry) => entry.category)).sort()) {
+    add(`Lakera Gandalf: ${category} (label true, ~100-char previews)`, unique(lakera.filter((entry) => entry.category === category && entry.label).map((entry) => entry.text)));
+  }
+  return markdownTable(['attack set', 'n', 'prompt_injection recall', 'jailbreak recall', 'either (input guard)'], rows);
+}
+
+/** False-positive rates on benign text: share flagged by each detector. */
+export function evaluateAttackFalsePositives(root: string): string {
+  const xstest = loadXstest(root);
+  const bipia = loadBipia(root);
+  const rows: Array<Array<string | number>> = [];
+  const add = (name: string, texts: string[], document = false): void => {
+    const inject = document ? injectionInDocument : injection;
+    rows.push([
+      name,
+      texts.length,
+      formatFlagged(flaggedRate(texts, inject)),
+      formatFlagged(flaggedRate(texts, jailbreak)),
+      formatFlagged(flaggedRate(texts, (text) => inject(text) || jailbreak(text))),
+    ]);
+  };
+  add('XSTest safe prompts', xstest.filter((entry) => entry.label === 'safe').map((entry) => entry.prompt));
+  add('BIPIA benign contexts (third-party mode)', bipia.contexts.map((context) => context.context), true);
+  add('BIPIA benign contexts (user mode)', bipia.contexts.map((context) => context.context));
+  add('BIPIA user questions', unique(bipia.contexts.flatMap((context) => (context.question === undefined ? [] : [context.question]))));
+  add('hand-made BFSI benign prompts', loadHandMade(root, 'bfsi-benign.jsonl').map((sample) => sample.text));
+  add('XSTest unsafe contrast prompts (harmful, not attacks)', xstest.filter((entry) => entry.label === 'unsafe').map((entry) => entry.prompt));
+  add('Do-Not-Answer prompts (harmful, not attacks)', loadDoNotAnswer(root).map((entry) => entry.prompt));
+  add('JailbreakBench goals (harmful requests, not attacks)', unique(loadJailbreakBench(root).map((entry) => entry.goal)));
+  add('OpenAI moderation samples (web text)', loadModeration(root).map((sample) => sample.prompt));
+  return markdownTable(['benign set', 'n', 'prompt_injection flagged', 'jailbreak flagged', 'either flagged'], rows);
+}
+
