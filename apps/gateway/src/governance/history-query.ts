@@ -6,9 +6,10 @@ import {
   type ConversationSummary,
   type HistoryQuery,
 } from '@arbiter/shared';
-import { and, asc, desc, eq, exists, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.js';
+import { keysetCondition, toKeysetPage } from '../db/keyset-page.js';
 import { conversations, messages, telemetry, type StoredConversation } from '../db/schema.js';
 import { fromTelemetryRow } from './governance-log.js';
 import { findConversation } from './history-store.js';
@@ -35,29 +36,14 @@ export async function listConversations(database: Database, tenantId: string, qu
       ),
     );
   }
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor);
-    const before = or(
-      lt(conversations.createdAt, cursor.createdAt),
-      and(eq(conversations.createdAt, cursor.createdAt), lt(conversations.id, cursor.id)),
-    );
-    if (before !== undefined) conditions.push(before);
-  }
+  if (query.cursor !== undefined) conditions.push(keysetCondition(query.cursor, conversations.createdAt, conversations.id));
   const rows = await database.db
     .select()
     .from(conversations)
     .where(and(...conditions))
     .orderBy(desc(conversations.createdAt), desc(conversations.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const hasMore = rows.length > query.limit;
-  return {
-    object: 'list',
-    data: page.map(toSummary),
-    has_more: hasMore,
-    next_cursor: hasMore && last !== undefined ? encodeCursor(last) : null,
-  };
+  return toKeysetPage(rows, query.limit, (row) => ({ at: row.createdAt, id: row.id }), toSummary);
 }
 
 /** A conversation with every message in order, answers carrying their telemetry. */
@@ -118,15 +104,3 @@ function notFound(id: string): GatewayError {
   return new GatewayError('not_found', { message: `No conversation '${id}'.` });
 }
 
-function encodeCursor(row: StoredConversation): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(time ?? '');
-  if (id === undefined || id === '' || Number.isNaN(createdAt.getTime())) {
-    throw new GatewayError('invalid_request', { message: 'The cursor is not valid.', param: 'cursor' });
-  }
-  return { createdAt, id };
-}

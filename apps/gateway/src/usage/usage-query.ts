@@ -1,6 +1,7 @@
-import { GatewayError, type UsageList, type UsageQuery, type UsageRecordView } from '@arbiter/shared';
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import type { UsageList, UsageQuery, UsageRecordView } from '@arbiter/shared';
+import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
+import { keysetCondition, toKeysetPage } from '../db/keyset-page.js';
 import { usageRecords, type StoredUsageRecord } from '../db/schema.js';
 
 /** Lists usage records newest first, with filters and an opaque keyset cursor (stable under concurrent inserts). */
@@ -13,42 +14,14 @@ export async function listUsage(database: Database, query: UsageQuery): Promise<
   if (query.trace_id !== undefined) conditions.push(eq(usageRecords.traceId, query.trace_id));
   if (query.since !== undefined) conditions.push(gte(usageRecords.startedAt, new Date(query.since)));
   if (query.until !== undefined) conditions.push(lte(usageRecords.startedAt, new Date(query.until)));
-  if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor);
-    const before = or(
-      lt(usageRecords.startedAt, cursor.startedAt),
-      and(eq(usageRecords.startedAt, cursor.startedAt), lt(usageRecords.id, cursor.id)),
-    );
-    if (before !== undefined) conditions.push(before);
-  }
+  if (query.cursor !== undefined) conditions.push(keysetCondition(query.cursor, usageRecords.startedAt, usageRecords.id));
   const rows = await database.db
     .select()
     .from(usageRecords)
     .where(conditions.length === 0 ? undefined : and(...conditions))
     .orderBy(desc(usageRecords.startedAt), desc(usageRecords.id))
     .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const hasMore = rows.length > query.limit;
-  return {
-    object: 'list',
-    data: page.map(toView),
-    has_more: hasMore,
-    next_cursor: hasMore && last !== undefined ? encodeCursor(last) : null,
-  };
-}
-
-function encodeCursor(row: StoredUsageRecord): string {
-  return Buffer.from(`${row.startedAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { startedAt: Date; id: string } {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const startedAt = new Date(time ?? '');
-  if (id === undefined || id === '' || Number.isNaN(startedAt.getTime())) {
-    throw new GatewayError('invalid_request', { message: 'The cursor is not valid.', param: 'cursor' });
-  }
-  return { startedAt, id };
+  return toKeysetPage(rows, query.limit, (row) => ({ at: row.startedAt, id: row.id }), toView);
 }
 
 function toView(row: StoredUsageRecord): UsageRecordView {
