@@ -14,6 +14,7 @@ import { HttpClient } from './providers/shared/http-client.js';
 import { PromptTemplates } from './governance/prompt-templates.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages-routes.js';
 import { registerErrorHandling } from './routes/error-handler.js';
+import { guardrailsRoutes } from './routes/guardrails-routes.js';
 import { governanceRoutes } from './routes/governance-routes.js';
 import { historyRoutes } from './routes/history-routes.js';
 import { Router } from './routing/router.js';
@@ -136,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database, recorder });
+    await authenticated.register(guardrailsRoutes);
     await authenticated.register(governanceRoutes, {
       services: { pipeline: { catalog, router, recorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
       recordContent: config.usage.record_content,

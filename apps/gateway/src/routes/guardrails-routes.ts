@@ -1,0 +1,63 @@
+import { GatewayError } from '@arbiter/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { guardrailDirectionSchema, guardrailPolicySchema } from '../guardrails/policy.js';
+
+const guardrailTestRequestSchema = z.object({
+  text: z.string().max(1_000_000),
+  direction: guardrailDirectionSchema.default('input'),
+  /** Only these guardrails; they run even where the policy's action is `allow`. */
+  guardrails: z.array(z.string()).optional(),
+  /** An inline policy; default the BFSI template. */
+  policy: guardrailPolicySchema.optional(),
+});
+
+/**
+ * Seed 003's guardrail admin endpoints (master key until roles exist). The detectors are loaded on first use: their
+ * tables and NLP model cost start-up memory that requests without guardrails should not pay.
+ * Not here yet: PUT /api/v1/admin/guardrails/policy (per-tenant storage comes with tenancy) and the pipeline hooks.
+ */
+export const guardrailsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const loadTemplates = () => import('../guardrails/policy-templates.js');
+
+  app.get('/api/v1/admin/guardrails', { schema: { tags: ['guardrails'], summary: 'The built-in guardrails' } }, async () => {
+    const { builtinDetectors } = await import('../guardrails/registry.js');
+    return {
+      object: 'list',
+      data: Object.values(builtinDetectors).map((detector) => ({
+        id: detector.id,
+        description: detector.description,
+        parameters: z.toJSONSchema(detector.paramsSchema, { io: 'input', unrepresentable: 'any' }),
+      })),
+    };
+  });
+
+  app.get('/api/v1/admin/guardrails/policies', { schema: { tags: ['guardrails'], summary: 'Policy templates' } }, async () => {
+    const { policyTemplates } = await loadTemplates();
+    return { object: 'list', data: Object.entries(policyTemplates).map(([id, policy]) => ({ id, ...policy })) };
+  });
+
+  app.get('/api/v1/admin/guardrails/bfsi', { schema: { tags: ['guardrails'], summary: 'The BFSI policy template' } }, async () => {
+    const { bfsiPolicy } = await loadTemplates();
+    return { id: 'bfsi', ...bfsiPolicy };
+  });
+
+  app.post(
+    '/api/v1/admin/guardrails/test',
+    { schema: { body: guardrailTestRequestSchema, tags: ['guardrails'], summary: 'Run guardrails on a text (never echoes matched values)' } },
+    async (request) => {
+      const [{ compilePolicy, runGuardrails }, { bfsiPolicy }] = await Promise.all([import('../guardrails/run-guardrails.js'), loadTemplates()]);
+      const body = request.body;
+      let policy;
+      try {
+        policy = compilePolicy(body.policy ?? bfsiPolicy);
+      } catch (error) {
+        // A detector's own parameter schema refused the inline policy's params.
+        if (!(error instanceof z.ZodError)) throw error;
+        const issue = error.issues[0];
+        throw new GatewayError('invalid_request', { message: `Invalid guardrail parameters: ${issue?.message ?? 'invalid'}`, param: 'policy.rules', cause: error });
+      }
+      return runGuardrails(policy, body.text, { direction: body.direction, guardrails: body.guardrails });
+    },
+  );
+};
