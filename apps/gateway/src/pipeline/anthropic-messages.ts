@@ -10,9 +10,10 @@ import { createFallbackOptions, executeWithFallback, formatAttempts, unwrapRouti
 import type { RoutePlan, RouteTarget } from '../routing/router.js';
 import type { SseTransport } from '../streaming/sse-transport.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
-import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
+import { assertProviderReady, isClientAbort } from './call-errors.js';
 import { createChatCompletion, streamChatCompletion, type PipelineServices, type ResponseMeta } from './chat-completion.js';
 import { estimateUsage } from './estimate-usage.js';
+import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
 import { meter, priceWarnings } from './meter.js';
 
 /**
@@ -275,14 +276,6 @@ function nativeCall(
 }
 
 /** What is known about a failed request so far. */
-interface FailureState {
-  usage?: NormalizedUsage | null;
-  text?: string;
-  ttftMs?: number | null;
-  stream?: boolean;
-  warnings?: string[];
-}
-
 async function recordFailure(
   services: PipelineServices,
   context: RequestContext,
@@ -290,28 +283,9 @@ async function recordFailure(
   model: ResolvedModel | null,
   error: unknown,
   signal: AbortSignal,
-  partial: FailureState,
+  partial: PartialResult,
 ): Promise<void> {
-  const aborted = isClientAbort(error, signal);
-  const details = describeError(error);
-  const usage = partial.usage ?? null;
-  const text = partial.text ?? '';
-  // A request that reached the upstream may have cost something: meter what we know (or can count) so far.
-  const reachedUpstream = model !== null && (usage !== null || text !== '' || aborted);
-  const metered = reachedUpstream && model !== null ? meter(model, usage ?? (await estimateMessagesUsage(request, text)), usage === null) : null;
-  record(services, context, request, {
-    model,
-    status: aborted ? 'aborted' : 'error',
-    httpStatus: aborted ? 499 : details.status,
-    error: aborted ? { code: 'client_closed_request', message: 'the client closed the connection' } : details,
-    usage: metered?.usage ?? null,
-    estimated: metered?.estimated ?? false,
-    cost: metered?.cost ?? null,
-    warnings: [...(partial.warnings ?? []), ...(metered?.warnings ?? [])],
-    ttftMs: partial.ttftMs ?? null,
-    responseText: text === '' ? null : text,
-    stream: partial.stream ?? false,
-  });
+  record(services, context, request, await createFailureOutcome(model, error, signal, partial, (text) => estimateMessagesUsage(request, text)));
 }
 
 function record(

@@ -12,8 +12,9 @@ import { createFallbackOptions, executeWithFallback, formatAttempts, unwrapRouti
 import type { Router } from '../routing/router.js';
 import { buildUsageRow, type RequestContext, type UsageOutcome } from '../usage/build-usage-row.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
-import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
+import { assertProviderReady, isClientAbort } from './call-errors.js';
 import { estimateUsage } from './estimate-usage.js';
+import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
 import { meter, priceWarnings } from './meter.js';
 
 export interface PipelineServices {
@@ -101,7 +102,7 @@ export async function createChatCompletion(
     };
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, null, '');
+    await recordFailure(services, context, request, model, error, signal, {});
     throw error;
   }
 }
@@ -189,7 +190,7 @@ export async function streamChatCompletion(
     });
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, usage, text, ttftMs, true, warnings);
+    await recordFailure(services, context, request, model, error, signal, { usage, text, ttftMs, stream: true, warnings });
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal)) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
@@ -246,28 +247,7 @@ async function recordFailure(
   model: ResolvedModel | null,
   error: unknown,
   signal: AbortSignal,
-  usage: NormalizedUsage | null,
-  text: string,
-  ttftMs: number | null = null,
-  stream = false,
-  warnings: string[] = [],
+  partial: PartialResult,
 ): Promise<void> {
-  const aborted = isClientAbort(error, signal);
-  const details = describeError(error);
-  // A request that reached the upstream may have cost something: meter what we know (or can count) so far.
-  const reachedUpstream = model !== null && (usage !== null || text !== '' || aborted);
-  const metered = reachedUpstream && model !== null ? meter(model, usage ?? (await estimateUsage(request, text)), usage === null) : null;
-  record(services, context, request, {
-    model,
-    status: aborted ? 'aborted' : 'error',
-    httpStatus: aborted ? 499 : details.status,
-    error: aborted ? { code: 'client_closed_request', message: 'the client closed the connection' } : details,
-    usage: metered?.usage ?? null,
-    estimated: metered?.estimated ?? false,
-    cost: metered?.cost ?? null,
-    warnings: [...warnings, ...(metered?.warnings ?? [])],
-    ttftMs,
-    responseText: text === '' ? null : text,
-    stream,
-  });
+  record(services, context, request, await createFailureOutcome(model, error, signal, partial, (text) => estimateUsage(request, text)));
 }
