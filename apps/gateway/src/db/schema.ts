@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, index, integer, jsonb, numeric, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
+export * from './identity-schema.js';
+
 /**
  * One row per request that reached the pipeline, success or failure, streamed or not. Written in batches off the
  * client's path. Costs are exact decimals (numeric), never floats; null means "no known price", never $0.
@@ -12,6 +14,8 @@ export const usageRecords = pgTable(
     traceId: text('trace_id').notNull(),
     tenantId: text('tenant_id').notNull(),
     keyId: text('key_id').notNull(),
+    /** The user behind the key or token, when there is one (per-user spend and budgets). */
+    userId: text('user_id'),
     endpoint: text('endpoint').notNull(),
     provider: text('provider'),
     model: text('model'),
@@ -39,12 +43,15 @@ export const usageRecords = pgTable(
     warnings: jsonb('warnings').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     prompt: jsonb('prompt'),
     response: text('response'),
+    /** Guardrails that triggered: detector, direction, action, finding types and counts, never the raw values. */
+    guardrails: jsonb('guardrails'),
   },
   (table) => [
     index('usage_records_started_at_idx').on(table.startedAt.desc(), table.id.desc()),
     index('usage_records_provider_model_idx').on(table.provider, table.model),
     index('usage_records_trace_id_idx').on(table.traceId),
     index('usage_records_key_id_idx').on(table.keyId),
+    index('usage_records_tenant_started_idx').on(table.tenantId, table.startedAt.desc()),
   ],
 );
 

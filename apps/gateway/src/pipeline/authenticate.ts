@@ -5,10 +5,12 @@ import { GatewayError } from '@arbiter/shared';
 export interface Principal {
   tenantId: string;
   keyId: string;
+  /** The user behind the key or token; null for the master key and tenant-wide keys. */
+  userId: string | null;
   role: 'super-admin';
 }
 
-export const MASTER_PRINCIPAL: Principal = Object.freeze({ tenantId: 'default', keyId: 'master', role: 'super-admin' });
+export const MASTER_PRINCIPAL: Principal = Object.freeze({ tenantId: 'default', keyId: 'master', userId: null, role: 'super-admin' });
 
 export interface CredentialHeaders {
   authorization?: string | undefined;

@@ -43,6 +43,7 @@ export function buildUsageRow(context: RequestContext, outcome: UsageOutcome, en
     traceId: context.requestId,
     tenantId: context.principal.tenantId,
     keyId: context.principal.keyId,
+    userId: context.principal.userId,
     endpoint: context.endpoint,
     provider: outcome.model?.provider.id ?? null,
     model: outcome.model?.upstreamModel ?? null,
