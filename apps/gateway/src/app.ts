@@ -7,7 +7,15 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { ModelCatalog } from './catalog/model-catalog.js';
 import type { Env, SecretLookup } from './config/env.js';
 import type { Database } from './db/database.js';
+import { AccessTokens } from './identity/access-tokens.js';
+import { AccountService, defaultAccountOptions } from './identity/account-service.js';
+import type { IdentityEvents } from './identity/identity-events.js';
 import { Authenticator, type Principal } from './pipeline/authenticate.js';
+import { adminApiKeyRoutes } from './routes/admin-api-keys-routes.js';
+import { adminTenantRoutes } from './routes/admin-tenants-routes.js';
+import { adminUserRoutes } from './routes/admin-users-routes.js';
+import { authRoutes, profileRoutes } from './routes/auth-routes.js';
+import { registerAuthorization, type RoutePermission } from './routes/authorize.js';
 import { loadShippedCatalog } from './pricing/price-catalog.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
@@ -42,6 +50,8 @@ export interface AppOptions {
 
 export interface App {
   app: FastifyInstance;
+  /** Every route that requires a permission (what the role × route test matrix walks). */
+  routePermissions: RoutePermission[];
   recorder: UsageRecorder;
   catalog: ModelCatalog;
 }
@@ -84,7 +94,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: app.log,
   });
   recorder.start();
-  const authenticator = new Authenticator(env.ARBITER_MASTER_KEY);
+  const accessTokens = await AccessTokens.open(database, env.ARBITER_ACCESS_TOKEN_TTL_SECONDS);
+  const authenticator = new Authenticator({ masterKey: env.ARBITER_MASTER_KEY, database, accessTokens });
+  const accounts = new AccountService(database, accessTokens, { ...defaultAccountOptions, refreshTtlSeconds: env.ARBITER_REFRESH_TOKEN_TTL_SECONDS });
+  const events: IdentityEvents = {
+    async changed(message) {
+      authenticator.invalidate(message);
+    },
+  };
+  const routePermissions: RoutePermission[] = [];
 
   app.decorateRequest('principal', null);
   app.decorateRequest('pipelineEntered', false);
@@ -107,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', async () => {
     await http.close();
     await recorder.stop();
+    await authenticator.close();
   });
 
   await app.register(swagger, {
@@ -120,11 +139,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(opsRoutes, { database, probes: options.probes ?? [] });
 
-  // Everything below needs a key.
+  await app.register(authRoutes, { database, accounts, authenticator, events, openSignup: env.ARBITER_OPEN_SIGNUP });
+
+  // Everything below needs a key or an access token, and each route's permission (routes/authorize.ts).
   await app.register(async (authenticated) => {
     authenticated.addHook('onRequest', async (request) => {
-      request.principal = authenticator.authenticate(request.headers);
+      request.principal = await authenticator.authenticate(request.headers);
     });
+    registerAuthorization(authenticated, routePermissions);
     await authenticated.register(inferenceRoutes, {
       services: { catalog, router, recorder },
       catalog,
@@ -143,7 +165,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
       recordContent: config.usage.record_content,
     });
     await authenticated.register(historyRoutes, { database });
+    await authenticated.register(profileRoutes, { database });
+    await authenticated.register(adminUserRoutes, { database, events, recorder });
+    await authenticated.register(adminApiKeyRoutes, { database, events });
+    await authenticated.register(adminTenantRoutes, { database, events });
   });
 
-  return { app, recorder, catalog };
+  return { app, recorder, catalog, routePermissions };
 }

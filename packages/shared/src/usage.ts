@@ -27,12 +27,27 @@ export type Cost = z.infer<typeof costSchema>;
 export const usageStatusSchema = z.enum(['success', 'error', 'aborted']);
 export type UsageStatus = z.infer<typeof usageStatusSchema>;
 
+/**
+ * One guardrail that triggered on a request, as the usage record keeps it for the audit trail: which detector, on
+ * which side, what it did, and how many findings of each type with the strongest score. Never the matched values.
+ */
+export const guardrailTriggerSchema = z.object({
+  guardrail: z.string(),
+  direction: z.enum(['input', 'output']),
+  action: z.enum(['flag', 'redact', 'block']),
+  /** Finding type → count, e.g. `{ "US_SSN": 1, "EMAIL_ADDRESS": 2 }`. */
+  findings: z.record(z.string(), z.number().int().nonnegative()),
+  max_score: z.number().min(0).max(1),
+});
+export type GuardrailTrigger = z.infer<typeof guardrailTriggerSchema>;
+
 /** One usage record, as `GET /api/v1/usage` returns it. */
 export const usageRecordSchema = z.object({
   id: z.string(),
   trace_id: z.string(),
   tenant_id: z.string(),
   key_id: z.string(),
+  user_id: z.string().nullable(),
   endpoint: z.string(),
   provider: z.string().nullable(),
   model: z.string().nullable(),
@@ -52,6 +67,8 @@ export const usageRecordSchema = z.object({
   warnings: z.array(z.string()),
   prompt: z.unknown().nullable(),
   response: z.string().nullable(),
+  /** Null when no guardrail triggered (or none was configured). */
+  guardrails: z.array(guardrailTriggerSchema).nullable(),
 });
 export type UsageRecordView = z.infer<typeof usageRecordSchema>;
 
@@ -62,6 +79,9 @@ export const usageQuerySchema = z.object({
   model: z.string().optional(),
   status: usageStatusSchema.optional(),
   key_id: z.string().optional(),
+  user_id: z.string().optional(),
+  /** Only the platform operator reads across tenants; for everyone else this filter is their own tenant anyway. */
+  tenant_id: z.string().optional(),
   trace_id: z.string().optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   until: z.iso.datetime({ offset: true }).optional(),

@@ -19,8 +19,24 @@ export const envSchema = z.object({
   DATABASE_URL: optionalString,
   /** Redis for limits and caches shared across replicas; the embedded default keeps them in memory. */
   REDIS_URL: optionalString,
-  /** The platform super-admin key; until tenancy exists it is the only key the gateway accepts. */
+  /** The platform super-admin key: creates tenants and acts in any tenant. Tenants' users and keys live in the database. */
   ARBITER_MASTER_KEY: optionalString,
+  /** Whether anyone may sign up (creating their own tenant as its admin); off by default in regulated deployments. */
+  ARBITER_OPEN_SIGNUP: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
+  /** Access tokens are short-lived (revocation of a user is immediate anyway; this bounds a leaked token). */
+  ARBITER_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  /** Refresh tokens: how long a sign-in lasts without activity. */
+  ARBITER_REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  /** SSO issuers over plain http (only for local identity providers in development and tests). */
+  ARBITER_SSO_ALLOW_HTTP: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
+  /** Seed 002's global monthly spend cap in USD across every tenant (a budget like any other: reserve, then settle). */
+  MONTHLY_COST_LIMIT: optionalString.pipe(z.string().regex(/^\d{1,12}(\.\d{1,9})?$/, 'a USD amount such as 1000 or 25.50').optional()),
   /** The declarative configuration file; `arbiter.yaml` in the working directory is read when present. */
   ARBITER_CONFIG: optionalString,
   /** Largest request body accepted (bytes); larger bodies get 413 before any parsing. */

@@ -42,7 +42,7 @@ export function recordRejectedRequests(
     if (request.pipelineEntered || request.method !== 'POST') return;
     const endpoint = endpointOf(request);
     if (endpoint === null) return;
-    const principal = request.principal ?? tryAuthenticate(authenticator, request);
+    const principal = request.principal ?? (await tryAuthenticate(authenticator, request));
     if (principal === null) return;
     const elapsedMs = reply.elapsedTime;
     const context: RequestContext = {
@@ -57,9 +57,9 @@ export function recordRejectedRequests(
   });
 }
 
-function tryAuthenticate(authenticator: Authenticator, request: FastifyRequest): Principal | null {
+async function tryAuthenticate(authenticator: Authenticator, request: FastifyRequest): Promise<Principal | null> {
   try {
-    return authenticator.authenticate(request.headers);
+    return await authenticator.authenticate(request.headers);
   } catch {
     return null; // unauthenticated: not recorded
   }

@@ -1,12 +1,25 @@
-import type { UsageList, UsageQuery, UsageRecordView } from '@arbiter/shared';
+import { guardrailTriggerSchema, type UsageList, type UsageQuery, type UsageRecordView } from '@arbiter/shared';
 import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from '../db/database.js';
 import { keysetCondition, toKeysetPage } from '../db/keyset-page.js';
 import { usageRecords, type StoredUsageRecord } from '../db/schema.js';
 
+/** Whose records a caller may read: a tenant (null: every tenant, the platform operator), optionally one user or key. */
+export interface UsageScope {
+  tenantId: string | null;
+  userId?: string;
+  keyId?: string;
+}
+
 /** Lists usage records newest first, with filters and an opaque keyset cursor (stable under concurrent inserts). */
-export async function listUsage(database: Database, query: UsageQuery): Promise<UsageList> {
+export async function listUsage(database: Database, scope: UsageScope, query: UsageQuery): Promise<UsageList> {
   const conditions: SQL[] = [];
+  if (scope.tenantId !== null) conditions.push(eq(usageRecords.tenantId, scope.tenantId));
+  if (scope.userId !== undefined) conditions.push(eq(usageRecords.userId, scope.userId));
+  if (scope.keyId !== undefined) conditions.push(eq(usageRecords.keyId, scope.keyId));
+  if (query.tenant_id !== undefined) conditions.push(eq(usageRecords.tenantId, query.tenant_id));
+  if (query.user_id !== undefined) conditions.push(eq(usageRecords.userId, query.user_id));
   if (query.provider !== undefined) conditions.push(eq(usageRecords.provider, query.provider));
   if (query.model !== undefined) conditions.push(eq(usageRecords.model, query.model));
   if (query.status !== undefined) conditions.push(eq(usageRecords.status, query.status));
@@ -24,6 +37,9 @@ export async function listUsage(database: Database, query: UsageQuery): Promise<
   return toKeysetPage(rows, query.limit, (row) => ({ at: row.startedAt, id: row.id }), toView);
 }
 
+/** The jsonb column is read back through its schema, as every database JSON is. */
+const guardrailTriggersSchema = z.array(guardrailTriggerSchema);
+
 function toView(row: StoredUsageRecord): UsageRecordView {
   const hasUsage = row.inputTokens !== null && row.outputTokens !== null;
   return {
@@ -31,6 +47,7 @@ function toView(row: StoredUsageRecord): UsageRecordView {
     trace_id: row.traceId,
     tenant_id: row.tenantId,
     key_id: row.keyId,
+    user_id: row.userId,
     endpoint: row.endpoint,
     provider: row.provider,
     model: row.model,
@@ -67,5 +84,6 @@ function toView(row: StoredUsageRecord): UsageRecordView {
     warnings: row.warnings,
     prompt: row.prompt ?? null,
     response: row.response,
+    guardrails: row.guardrails == null ? null : guardrailTriggersSchema.parse(row.guardrails),
   };
 }

@@ -63,16 +63,16 @@ describe(`UsageRecorder on ${describeDatabase()}`, () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await listUsage(database, { limit: 10, provider, cursor });
+      const page = await listUsage(database, { tenantId: null }, { limit: 10, provider, cursor });
       seen.push(...page.data.map((record) => record.trace_id));
       cursor = page.next_cursor ?? undefined;
       expect(page.has_more).toBe(cursor !== undefined);
     } while (cursor !== undefined);
     expect(seen).toEqual(Array.from({ length: 25 }, (_, index) => `trace-${24 - index}`));
 
-    const errors = await listUsage(database, { limit: 50, provider, status: 'error' });
+    const errors = await listUsage(database, { tenantId: null }, { limit: 50, provider, status: 'error' });
     expect(errors.data.map((record) => record.trace_id)).toEqual(['trace-20', 'trace-15', 'trace-10', 'trace-5', 'trace-0']);
-    const even = await listUsage(database, { limit: 50, provider, model: 'even-model', since: '2026-01-01T00:00:20Z' });
+    const even = await listUsage(database, { tenantId: null }, { limit: 50, provider, model: 'even-model', since: '2026-01-01T00:00:20Z' });
     expect(even.data).toHaveLength(3);
     expect(even.data[0]).toMatchObject({
       cost: { input: 0.0000015, output: 0.000012, total: 0.0000135 },
@@ -97,7 +97,7 @@ describe(`UsageRecorder on ${describeDatabase()}`, () => {
     recorder.record(row(provider, 10));
     await recorder.flush(true);
     expect(recorder.pending).toBe(0);
-    expect((await listUsage(database, { limit: 50, provider })).data).toHaveLength(11);
+    expect((await listUsage(database, { tenantId: null }, { limit: 50, provider })).data).toHaveLength(11);
   });
 
   it('spools to disk when the database is down at shutdown and replays on the next start', async () => {
@@ -119,7 +119,7 @@ describe(`UsageRecorder on ${describeDatabase()}`, () => {
     expect(second.pending).toBe(4);
     await second.stop();
     expect(existsSync(join(spoolDir, files[0]!))).toBe(false);
-    const listed = await listUsage(database, { limit: 50, provider });
+    const listed = await listUsage(database, { tenantId: null }, { limit: 50, provider });
     expect(listed.data).toHaveLength(4);
     expect(listed.data[0]?.started_at).toBe('2026-01-01T00:00:03.000Z');
   });
