@@ -20,7 +20,7 @@ export const permissions = {
   'keys.manage': { roles: ['super-admin', 'admin', 'manager', 'user'], description: 'Create and revoke API keys (a user only for themselves)' },
   'sso.manage': { roles: ['super-admin', 'admin'], description: "Read and edit the tenant's SSO configuration" },
   'tenant.read': { roles: ['super-admin', 'admin', 'manager', 'user', 'viewer'], description: 'Read their own tenant' },
-  'tenant.manage': { roles: ['super-admin', 'admin'], description: "Edit the tenant's name and user/key limits defaults" },
+  'tenant.manage': { roles: ['super-admin', 'admin'], description: 'Rename their own tenant (limits and budgets are the platform operator’s)' },
   'tenants.admin': { roles: ['super-admin'], description: 'Create, list and delete tenants; set tenant limits and budgets' },
   'budgets.read': { roles: ['super-admin', 'admin', 'manager', 'viewer'], description: 'Budgets, spend, alerts and cost optimisation insight' },
   'guardrails.read': { roles: ['super-admin', 'admin', 'manager', 'user', 'viewer'], description: 'Read guardrails and policies, test a text' },
@@ -47,4 +47,15 @@ export function highestRole(roles: TenantRole[]): TenantRole | null {
   let best: TenantRole | null = null;
   for (const role of roles) if (best === null || rank[role] > rank[best]) best = role;
   return best;
+}
+
+/** The table as Markdown, for docs/access-control.md (a test keeps the two equal). */
+export function formatPermissionTable(): string {
+  const columns: Role[] = ['super-admin', 'admin', 'manager', 'user', 'viewer'];
+  const lines = [`| permission | ${columns.join(' | ')} | what it covers |`, `|---|${columns.map(() => ':-:').join('|')}|---|`];
+  for (const [id, entry] of Object.entries(permissions)) {
+    const marks = columns.map((role) => ((entry.roles as readonly Role[]).includes(role) ? '✓' : ' '));
+    lines.push(`| \`${id}\` | ${marks.join(' | ')} | ${entry.description} |`);
+  }
+  return lines.join('\n');
 }

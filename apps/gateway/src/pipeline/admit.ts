@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '@arbiter/shared';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ResolvedModel } from '../catalog/model-catalog.js';
+import type { Database } from '../db/database.js';
+import { recordBudgetAlerts } from '../budgets/budget-alerts.js';
+import { nanoToUsd, resolveBudgetScopes, usdToNano, type BudgetScopeSpec } from '../budgets/budget-scopes.js';
+import { loadSpentNano } from '../budgets/budget-seed.js';
+import type { BudgetLedger } from '../limits/budget-ledger.js';
+import type { RateLimitDecision, RateLimiter, WindowLimit } from '../limits/rate-limiter.js';
+import { computeCost } from '../pricing/compute-cost.js';
+import type { Principal } from './authenticate.js';
+
+export interface AdmissionOptions {
+  rateLimiter: RateLimiter;
+  budgetLedger: BudgetLedger;
+  database: Database;
+  /** Seed 002's MONTHLY_COST_LIMIT: a global monthly cap across tenants. */
+  globalMonthlyUsd?: string | undefined;
+  /** Requests per minute per client IP (every caller), when set. */
+  ipRpm?: number | undefined;
+  /** How long a reservation may live before the ledger forgets it (a crashed replica's requests). */
+  reservationTtlMs?: number;
+  logger?: FastifyBaseLogger;
+}
+
+/** What admission needs to know about one request. */
+export interface AdmissionRequest {
+  principal: Principal;
+  clientIp: string;
+  requestedModel: string;
+  /** The targets the router may try: the reservation covers the most expensive. */
+  candidates: readonly ResolvedModel[];
+  /** An upper estimate of the prompt's tokens. */
+  inputTokens: number;
+  /** The most output the request allows (max_tokens, or the model's maximum). */
+  maxOutputTokens: number | null;
+}
+
+/** An admitted request: settle with the real cost and tokens, or release when nothing was spent. Both are idempotent. */
+export interface AdmissionTicket {
+  /** `x-ratelimit-*` headers for the response (empty when no limit applies). */
+  readonly headers: Record<string, string>;
+  /** Null cost: no known price (nothing is charged to budgets, tokens still count against TPM). */
+  settle(costUsd: string | null, totalTokens: number): void;
+  release(): void;
+}
+
+const noopTicket: AdmissionTicket = Object.freeze({ headers: {}, settle: () => undefined, release: () => undefined });
+const defaultOutputTokens = 4096;
+
+/**
+ * The `admit` step: the key's model allowlist, rate limits (requests and tokens per minute, per key, user, tenant and
+ * client IP) and budget reservation (the request's maximum possible cost, reserved atomically in every scope that has
+ * a budget). Settling happens after the response, off the client's path. Limits are shared through Redis across
+ * replicas when configured; if the store is unreachable, requests fail closed (503) rather than run unlimited.
+ */
+export class Admission {
+  private readonly seeded = new Set<string>();
+  private readonly ttlMs: number;
+
+  constructor(private readonly options: AdmissionOptions) {
+    this.ttlMs = options.reservationTtlMs ?? 10 * 60_000;
+  }
+
+  async admit(request: AdmissionRequest): Promise<AdmissionTicket> {
+    const { principal } = request;
+    assertModelAllowed(principal, request.requestedModel, request.candidates);
+    const windows = this.windowsFor(principal, request.clientIp);
+    const scopes = resolveBudgetScopes(principal, this.options.globalMonthlyUsd, new Date());
+    if (windows.requests.length === 0 && windows.tokens.length === 0 && scopes.length === 0) return noopTicket;
+
+    let headers: Record<string, string> = {};
+    if (windows.requests.length > 0 || windows.tokens.length > 0) {
+      const decision = await this.guard(() => this.options.rateLimiter.admit(windows));
+      headers = rateLimitHeaders(decision);
+      if (!decision.allowed) {
+        const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+        throw new GatewayError('rate_limited', {
+          message: `Rate limit reached (${describeWindow(decision.key)}: ${decision.limit} per minute). Retry after ${seconds} s.`,
+          headers: { ...headers, 'retry-after': String(seconds) },
+        });
+      }
+    }
+
+    const tokenKeys = windows.tokens.map((window) => window.key);
+    const reservationId = randomUUID();
+    let reserved = false;
+    if (scopes.length > 0) {
+      const amount = maxCostNano(request);
+      await this.guard(() => this.seed(scopes));
+      const result = await this.guard(() => this.options.budgetLedger.reserve(reservationId, scopes, amount, this.ttlMs));
+      if (!result.ok) {
+        const scope = scopes.find((candidate) => candidate.key === result.key);
+        throw new GatewayError('budget_exceeded', {
+          message: `The ${scope?.period === 'day' ? 'daily' : 'monthly'} budget of this ${scope?.scope ?? 'scope'} ($${nanoToUsd(result.limitNano)}) does not cover this request: $${nanoToUsd(result.spentNano)} spent, $${nanoToUsd(result.reservedNano)} reserved by requests in flight, up to $${nanoToUsd(amount)} needed.`,
+        });
+      }
+      reserved = true;
+    }
+
+    let done = false;
+    return {
+      headers,
+      settle: (costUsd, totalTokens) => {
+        if (done) return;
+        done = true;
+        if (tokenKeys.length > 0 && totalTokens > 0) this.background(this.options.rateLimiter.addTokens(tokenKeys, totalTokens), 'token usage');
+        if (reserved) {
+          const actual = costUsd === null ? 0 : usdToNano(costUsd, 'ceil');
+          this.background(
+            this.options.budgetLedger.settle(reservationId, scopes, actual).then((crossings) => recordBudgetAlerts(this.options.database, scopes, crossings)),
+            'budget settlement',
+          );
+        }
+      },
+      release: () => {
+        if (done) return;
+        done = true;
+        if (reserved) this.background(this.options.budgetLedger.release(reservationId, scopes), 'budget release');
+      },
+    };
+  }
+
+  private windowsFor(principal: Principal, clientIp: string): { requests: WindowLimit[]; tokens: WindowLimit[] } {
+    const requests: WindowLimit[] = [];
+    const tokens: WindowLimit[] = [];
+    const add = (level: string, id: string, limits: { rpm?: number; tpm?: number } | null) => {
+      if (limits?.rpm !== undefined) requests.push({ key: `rpm:${level}:${id}`, limit: limits.rpm });
+      if (limits?.tpm !== undefined) tokens.push({ key: `tpm:${level}:${id}`, limit: limits.tpm });
+    };
+    if (principal.kind === 'api_key') add('key', principal.keyId, principal.limits.key);
+    if (principal.userId !== null) add('user', principal.userId, principal.limits.user);
+    add('tenant', principal.tenantId, principal.limits.tenant);
+    if (this.options.ipRpm !== undefined && principal.kind !== 'master') add('ip', clientIp, { rpm: this.options.ipRpm });
+    return { requests, tokens };
+  }
+
+  private async seed(scopes: BudgetScopeSpec[]): Promise<void> {
+    const missing = scopes.filter((scope) => !this.seeded.has(scope.key));
+    await Promise.all(missing.map((scope) => this.options.budgetLedger.ensureSeeded(scope, () => loadSpentNano(this.options.database, scope))));
+    for (const scope of missing) this.seeded.add(scope.key);
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      this.options.logger?.error({ err: error }, 'the limits store failed');
+      throw new GatewayError('service_unavailable', { message: 'Rate limits and budgets cannot be checked right now; retry shortly.', cause: error });
+    }
+  }
+
+  /** Settling never delays the response; a failure is logged (the usage record still carries the cost). */
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((error: unknown) => this.options.logger?.error({ err: error }, `${what} failed`));
+  }
+}
+
+/** A key with a model allowlist may call only those models (by the name asked for, or the model it resolves to). */
+function assertModelAllowed(principal: Principal, requested: string, candidates: readonly ResolvedModel[]): void {
+  const allowed = principal.allowedModels;
+  if (allowed === null || allowed.includes(requested)) return;
+  if (candidates.length > 0 && candidates.every((model) => allowed.includes(model.upstreamModel) || allowed.includes(model.qualifiedName))) return;
+  throw new GatewayError('model_not_allowed', { message: `This key may not use the model '${requested}'.`, param: 'model' });
+}
+
+/** The most this request can cost: prompt estimate plus the full output allowance, at the dearest candidate's prices. */
+export function maxCostNano(request: Pick<AdmissionRequest, 'candidates' | 'inputTokens' | 'maxOutputTokens'>): number {
+  let most = 0;
+  for (const model of request.candidates) {
+    if (model.price === null) continue;
+    const output = Math.min(request.maxOutputTokens ?? model.maxOutputTokens ?? defaultOutputTokens, model.maxOutputTokens ?? Number.MAX_SAFE_INTEGER);
+    const cost = computeCost(
+      { input: { total: request.inputTokens, noCache: request.inputTokens, cacheRead: 0, cacheWrite: 0 }, output: { total: output, text: 0, reasoning: output } },
+      model.price,
+    );
+    most = Math.max(most, usdToNano(cost.total, 'ceil'));
+  }
+  return most;
+}
+
+function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const requests = decision.windows.filter((window) => window.key.startsWith('rpm:'));
+  const tokens = decision.windows.filter((window) => window.key.startsWith('tpm:'));
+  for (const [name, windows] of [['requests', requests], ['tokens', tokens]] as const) {
+    const tightest = windows.reduce<(typeof windows)[number] | undefined>((best, window) => (best === undefined || window.remaining < best.remaining ? window : best), undefined);
+    if (tightest === undefined) continue;
+    headers[`x-ratelimit-limit-${name}`] = String(tightest.limit);
+    headers[`x-ratelimit-remaining-${name}`] = String(tightest.remaining);
+    headers[`x-ratelimit-reset-${name}`] = `${Math.max(0, Math.ceil(tightest.resetMs / 1000))}s`;
+  }
+  return headers;
+}
+
+function describeWindow(key: string | null): string {
+  if (key === null) return 'limit';
+  const [kind, level] = key.split(':');
+  return `${level ?? ''} ${kind === 'tpm' ? 'tokens' : 'requests'}`.trim();
+}
