@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { GatewayError, type GatewayConfig } from '@arbiter/shared';
+import type { Redis } from 'ioredis';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ModelCatalog } from './catalog/model-catalog.js';
@@ -10,7 +11,13 @@ import type { Database } from './db/database.js';
 import { AccessTokens } from './identity/access-tokens.js';
 import { AccountService, defaultAccountOptions } from './identity/account-service.js';
 import type { IdentityEvents } from './identity/identity-events.js';
+import { SsoService } from './identity/sso-service.js';
+import { createLimitStores, type LimitStores } from './limits/create-limits.js';
+import { Admission } from './pipeline/admit.js';
 import { Authenticator, type Principal } from './pipeline/authenticate.js';
+import { adminBudgetRoutes } from './routes/admin-budget-routes.js';
+import { registerAdmission } from './routes/admission-hook.js';
+import { ssoAdminRoutes, ssoLoginRoutes } from './routes/sso-routes.js';
 import { adminApiKeyRoutes } from './routes/admin-api-keys-routes.js';
 import { adminTenantRoutes } from './routes/admin-tenants-routes.js';
 import { adminUserRoutes } from './routes/admin-users-routes.js';
@@ -20,6 +27,7 @@ import { loadShippedCatalog } from './pricing/price-catalog.js';
 import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
 import { PromptTemplates } from './governance/prompt-templates.js';
+import { GuardrailService } from './guardrails/guardrail-service.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages-routes.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { guardrailsRoutes } from './routes/guardrails-routes.js';
@@ -46,14 +54,22 @@ export interface AppOptions {
   database: Database;
   secrets: SecretLookup;
   probes?: ReadinessProbe[];
+  /** Shared limits, budgets and cache invalidation across replicas; without it they live in this process. */
+  redis?: Redis | null;
+  /** Redis key prefix (tests isolate themselves with their own). */
+  redisPrefix?: string;
 }
 
 export interface App {
   app: FastifyInstance;
+  limits: LimitStores;
+  admission: Admission;
   /** Every route that requires a permission (what the role × route test matrix walks). */
   routePermissions: RoutePermission[];
   recorder: UsageRecorder;
   catalog: ModelCatalog;
+  /** Guardrail policies: the configured default and per-tenant overrides (`setTenantPolicy`). */
+  guardrails: GuardrailService;
 }
 
 /**
@@ -87,6 +103,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const providers = createProviderRegistry(env, config, options.secrets, http);
   const catalog = new ModelCatalog(providers, loadShippedCatalog(), config);
   const router = new Router(catalog, config);
+  const pseudonymKeyEnv = config.guardrails.pseudonym_key_env;
+  const guardrails = await GuardrailService.create(config.guardrails, { pseudonymKey: pseudonymKeyEnv === undefined ? undefined : options.secrets(pseudonymKeyEnv) });
   const recorder = new UsageRecorder(database, {
     flushIntervalMs: config.usage.flush_interval_ms,
     maxBatch: config.usage.max_batch,
@@ -97,11 +115,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const accessTokens = await AccessTokens.open(database, env.ARBITER_ACCESS_TOKEN_TTL_SECONDS);
   const authenticator = new Authenticator({ masterKey: env.ARBITER_MASTER_KEY, database, accessTokens });
   const accounts = new AccountService(database, accessTokens, { ...defaultAccountOptions, refreshTtlSeconds: env.ARBITER_REFRESH_TOKEN_TTL_SECONDS });
-  const events: IdentityEvents = {
-    async changed(message) {
-      authenticator.invalidate(message);
+  const limits = createLimitStores(options.redis ?? null, { prefix: options.redisPrefix });
+  // Every replica (this one included) drops its cached copy of whatever another changed.
+  limits.invalidationBus.subscribe((message) => authenticator.invalidate(message));
+  // Listen for invalidations before serving; a Redis that is down does not hold start-up (readiness reports it, and
+  // the subscriber clears every cache once it connects).
+  await Promise.race([limits.invalidationBus.ready(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  const events: IdentityEvents = { changed: (message) => limits.invalidationBus.publish(message) };
+  const admission = new Admission({
+    rateLimiter: limits.rateLimiter,
+    budgetLedger: limits.budgetLedger,
+    database,
+    globalMonthlyUsd: env.MONTHLY_COST_LIMIT,
+    ipRpm: env.ARBITER_IP_RPM,
+    logger: app.log,
+  });
+  // Every usage record the pipeline writes also settles its request's budget reservation and token count.
+  const pipelineRecorder: Pick<UsageRecorder, 'record'> = {
+    record(row) {
+      recorder.record(row);
+      admission.recorded(row);
     },
   };
+  const sso = new SsoService(database, accounts, env.ARBITER_SSO_ALLOW_HTTP);
   const routePermissions: RoutePermission[] = [];
 
   app.decorateRequest('principal', null);
@@ -126,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await http.close();
     await recorder.stop();
     await authenticator.close();
+    await Promise.all([limits.rateLimiter.close(), limits.budgetLedger.close(), limits.invalidationBus.close()]);
   });
 
   await app.register(swagger, {
@@ -139,7 +176,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(opsRoutes, { database, probes: options.probes ?? [] });
 
-  await app.register(authRoutes, { database, accounts, authenticator, events, openSignup: env.ARBITER_OPEN_SIGNUP });
+  await app.register(authRoutes, { database, accounts, authenticator, events, openSignup: env.ARBITER_OPEN_SIGNUP, rateLimiter: limits.rateLimiter, loginAttemptsPerIp: env.ARBITER_LOGIN_ATTEMPTS_PER_IP });
+  await app.register(ssoLoginRoutes, { sso });
 
   // Everything below needs a key or an access token, and each route's permission (routes/authorize.ts).
   await app.register(async (authenticated) => {
@@ -147,21 +185,22 @@ export async function buildApp(options: AppOptions): Promise<App> {
       request.principal = await authenticator.authenticate(request.headers);
     });
     registerAuthorization(authenticated, routePermissions);
+    registerAdmission(authenticated, admission, router);
     await authenticated.register(inferenceRoutes, {
-      services: { catalog, router, recorder },
+      services: { catalog, router, recorder: pipelineRecorder, guardrails },
       catalog,
       authenticator,
       recordContent: config.usage.record_content,
     });
     await authenticated.register(anthropicMessagesRoutes, {
-      services: { catalog, router, recorder },
+      services: { catalog, router, recorder: pipelineRecorder, guardrails },
       authenticator,
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database, recorder });
     await authenticated.register(guardrailsRoutes);
     await authenticated.register(governanceRoutes, {
-      services: { pipeline: { catalog, router, recorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
+      services: { pipeline: { catalog, router, recorder: pipelineRecorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
       recordContent: config.usage.record_content,
     });
     await authenticated.register(historyRoutes, { database });
@@ -169,7 +208,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await authenticated.register(adminUserRoutes, { database, events, recorder });
     await authenticated.register(adminApiKeyRoutes, { database, events });
     await authenticated.register(adminTenantRoutes, { database, events });
+    await authenticated.register(ssoAdminRoutes, { database, sso });
+    await authenticated.register(adminBudgetRoutes, { database, budgetLedger: limits.budgetLedger, catalog, recorder });
   });
 
-  return { app, recorder, catalog, routePermissions };
+  return { app, recorder, catalog, routePermissions, limits, admission, guardrails };
 }

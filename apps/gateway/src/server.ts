@@ -33,7 +33,7 @@ export async function startGateway(options: StartOptions = {}): Promise<RunningG
     redis = client;
     probes.push({ name: 'Redis', check: async () => void (await client.ping()) });
   }
-  const built = await buildApp({ env, config, database, secrets: createSecretLookup(options.secrets), probes });
+  const built = await buildApp({ env, config, database, secrets: createSecretLookup(options.secrets), probes, redis, redisPrefix: env.ARBITER_REDIS_PREFIX });
   const address = await built.app.listen({ port: env.PORT, host: env.HOST });
   let closing: Promise<void> | null = null;
   return {

@@ -20,6 +20,14 @@ export const limitsSchema = z.strictObject({
 });
 export type Limits = z.infer<typeof limitsSchema>;
 
+/** Limits as responses show them (budgets as exact decimal strings). */
+export const limitsViewSchema = z.object({
+  rpm: z.number().int().optional(),
+  tpm: z.number().int().optional(),
+  monthly_budget_usd: z.string().optional(),
+  daily_budget_usd: z.string().optional(),
+});
+
 const emailSchema = z.email().max(320);
 const timestamp = z.string();
 
@@ -55,7 +63,7 @@ export const userViewSchema = z.object({
   role: tenantRoleSchema,
   active: z.boolean(),
   sso: z.boolean(),
-  limits: limitsSchema,
+  limits: limitsViewSchema,
   last_login_at: timestamp.nullable(),
   created_at: timestamp,
   updated_at: timestamp,
@@ -100,7 +108,7 @@ export const apiKeyViewSchema = z.object({
   name: z.string(),
   prefix: z.string(),
   allowed_models: z.array(z.string()).nullable(),
-  limits: limitsSchema,
+  limits: limitsViewSchema,
   expires_at: timestamp.nullable(),
   revoked_at: timestamp.nullable(),
   last_used_at: timestamp.nullable(),
@@ -128,7 +136,7 @@ export const tenantViewSchema = z.object({
   name: z.string(),
   slug: z.string(),
   active: z.boolean(),
-  limits: limitsSchema,
+  limits: limitsViewSchema,
   created_at: timestamp,
   updated_at: timestamp,
 });

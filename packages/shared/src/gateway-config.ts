@@ -162,6 +162,37 @@ export const governanceConfigSchema = z.object({
 });
 export type GovernanceConfig = z.infer<typeof governanceConfigSchema>;
 
+/** The guardrail templates the gateway ships; `none` turns the guard steps off. */
+export const guardrailPolicyNameSchema = z.enum(['none', 'bfsi', 'permissive', 'strict']);
+export type GuardrailPolicyName = z.infer<typeof guardrailPolicyNameSchema>;
+
+/**
+ * Which policy the input and output guards apply: a template name or an inline policy. The inline policy is kept
+ * loose here (`unknown` values): its shape belongs to the gateway's detector catalogue, which validates it when the
+ * gateway starts and says what is wrong.
+ */
+export const guardrailPolicySpecSchema = z.union([guardrailPolicyNameSchema, z.record(z.string(), z.unknown())], {
+  error: `expected a policy template (${guardrailPolicyNameSchema.options.join(', ')}) or an inline policy object`,
+});
+export type GuardrailPolicySpec = z.infer<typeof guardrailPolicySpecSchema>;
+
+export const guardrailsConfigSchema = z.object({
+  /** The default policy of every tenant without its own (none: no detector is even loaded). */
+  policy: guardrailPolicySpecSchema.default('none'),
+  /**
+   * The environment variable holding the key of `hash` redaction (keyed-hash pseudonyms): each tenant's pseudonyms
+   * are derived from it, so they are stable within a tenant and unlinkable across tenants. Required only by policies
+   * that redact with `hash`.
+   */
+  pseudonym_key_env: z.string().min(1).optional(),
+  /**
+   * Characters of streamed output held back so that a value split across chunks is whole when it is scanned: longer
+   * catches longer values, and delays the stream by as many characters.
+   */
+  stream_window: z.number().int().min(16).max(4096).default(128),
+});
+export type GuardrailsConfig = z.infer<typeof guardrailsConfigSchema>;
+
 export const gatewayConfigSchema = z.object({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/), providerConfigSchema).default({}),
   models: z.array(modelConfigSchema).default([]),
@@ -180,5 +211,6 @@ export const gatewayConfigSchema = z.object({
     })
     .default({ record_content: true, flush_interval_ms: 200, max_batch: 250 }),
   governance: governanceConfigSchema.default(governanceConfigSchema.parse({})),
+  guardrails: guardrailsConfigSchema.default(guardrailsConfigSchema.parse({})),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

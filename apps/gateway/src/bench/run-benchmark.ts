@@ -2,25 +2,27 @@
  * `npm run bench`: the gateway against a direct call to the same fake OpenAI upstream, interleaved in one run.
  * Processes: this load generator, the fake upstream and the embedded database's host process share CPU 0; the
  * gateway process alone is pinned to CPU 1 (when `taskset` exists), so its numbers are per core. Results go to
- * stdout and BENCHMARKS.md.
+ * stdout and BENCHMARKS.md. `--guardrails` runs the guardrail comparison instead (guardrails-benchmark.ts).
  */
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { LoadGenerator, percentile, type Target } from './load-generator.js';
+import {
+  gatewayPid as useGatewayPid,
+  pin,
+  round,
+  startGatewayProcess,
+  startUpstream,
+  stopGatewayProcess,
+  targets,
+  writeBenchmarkBlock,
+} from './bench-processes.js';
+import { LoadGenerator, percentile } from './load-generator.js';
 import { childPids, cpuMicros, memory } from './process-stats.js';
 
-const MASTER_KEY = 'sk-bench-master';
 const quick = process.argv.includes('--quick');
 const sliceMs = quick ? 1000 : 2000;
 const slices = quick ? 1 : 3;
 const rates = [500, 1000, 2000];
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const dataDir = `${root}.bench/data`;
-const loopStatsFile = `${root}.bench/event-loop.json`;
-const configFile = `${root}.bench/arbiter.yaml`;
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
 const streamBody = JSON.stringify({
@@ -29,98 +31,13 @@ const streamBody = JSON.stringify({
   stream_options: { include_usage: true },
   messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }],
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startUpstream(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(fileURLToPath(new URL('./upstream-process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve) => child.once('message', (message: { url: string }) => resolve(message.url)));
-  return { child, url };
-}
-
-const canPin = existsSync('/usr/bin/taskset') && cpus().length >= 2;
-
-/** Pins every thread of a process to one CPU. */
-function pin(pid: number | undefined, cpu: string): void {
-  if (pid === undefined || !canPin) return;
-  execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
-}
-
-async function startGatewayProcess(upstreamUrl: string): Promise<{ child: ChildProcess; origin: string; pinned: boolean }> {
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
-  // A two-target fallback alias, to measure routing in the path.
-  writeFileSync(configFile, 'routes:\n  - alias: bench-fallback\n    strategy: fallback\n    targets:\n      - model: openai/gpt-4o-mini\n      - model: openai/gpt-4o\n');
-  const port = await freePort();
-  const useTaskset = canPin;
-  const mainPath = fileURLToPath(new URL('../main.js', import.meta.url));
-  const env = {
-    PATH: process.env.PATH,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ARBITER_MASTER_KEY: MASTER_KEY,
-    ARBITER_DATA_DIR: dataDir,
-    ARBITER_LOG_LEVEL: 'warn',
-    ARBITER_EVENT_LOOP_STATS: loopStatsFile,
-    ARBITER_CONFIG: configFile,
-    OPENAI_API_KEY: 'sk-emulator',
-    OPENAI_BASE_URL: upstreamUrl,
-    ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
-  };
-  const child = useTaskset
-    ? spawn('taskset', ['-c', '1', process.execPath, mainPath], { env, stdio: 'inherit' })
-    : spawn(process.execPath, [mainPath], { env, stdio: 'inherit' });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 300; attempt++) {
-    try {
-      const response = await fetch(`${origin}/ready`);
-      if (response.ok) {
-        // The embedded database host is another process: it works on CPU 0, with the load generator.
-        for (const pid of childPids(child.pid ?? 0)) pin(pid, '0');
-        return { child, origin, pinned: useTaskset };
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the gateway did not become ready');
-}
-
-function targets(upstreamUrl: string, gatewayOrigin: string, body: string): { direct: Target; gateway: Target } {
-  const upstream = new URL(upstreamUrl);
-  return {
-    direct: {
-      name: 'direct',
-      origin: upstream.origin,
-      path: `${upstream.pathname.replace(/\/$/, '')}/chat/completions`,
-      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-emulator' },
-      body,
-    },
-    gateway: {
-      name: 'gateway',
-      origin: gatewayOrigin,
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
-      body,
-    },
-  };
-}
-
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+// A two-target fallback alias, to measure routing in the path.
+const benchConfig = 'routes:\n  - alias: bench-fallback\n    strategy: fallback\n    targets:\n      - model: openai/gpt-4o-mini\n      - model: openai/gpt-4o\n';
 
 async function main(): Promise<void> {
   pin(process.pid, '0');
   const upstream = await startUpstream();
-  const gateway = await startGatewayProcess(upstream.url);
+  const gateway = await startGatewayProcess(upstream.url, { configYaml: benchConfig });
   const gatewayPid = useGatewayPid(gateway.child);
   const load = new LoadGenerator();
   const chat = targets(upstream.url, gateway.origin, chatBody);
@@ -217,18 +134,12 @@ async function main(): Promise<void> {
   console.log('memory (MB)', rss);
 
   await load.close();
-  gateway.child.kill('SIGTERM');
-  await new Promise((resolve) => gateway.child.once('exit', resolve));
+  await stopGatewayProcess(gateway);
   upstream.child.disconnect();
 
-  const eventLoop = JSON.parse(readFileSync(loopStatsFile, 'utf8')) as { p50_ms: number; p99_ms: number; max_ms: number };
+  const eventLoop = JSON.parse(readFileSync(gateway.loopStatsFile, 'utf8')) as { p50_ms: number; p99_ms: number; max_ms: number };
   console.log('gateway event-loop delay over the whole run', eventLoop);
   writeResults({ latency, aliasRow, ttft, throughput, rss, eventLoop, pinned: gateway.pinned });
-}
-
-function useGatewayPid(child: ChildProcess): number {
-  if (child.pid === undefined) throw new Error('the gateway process has no pid');
-  return child.pid;
 }
 
 function writeResults(results: {
@@ -259,15 +170,13 @@ function writeResults(results: {
     `- Gateway event-loop delay over the whole run (1 ms resolution): p50 ${results.eventLoop.p50_ms} ms, p99 ${results.eventLoop.p99_ms} ms, max ${results.eventLoop.max_ms} ms.`,
     `- Gateway RSS: ${round(results.rss.gateway.rssMb, 1)} MB now, **${round(results.rss.gateway.peakRssMb, 1)} MB peak** (excluding the embedded database${results.rss.embedded_database === null ? '' : `, whose host process peaked at ${round(results.rss.embedded_database.peakRssMb, 1)} MB`}).`,
   ];
-  const file = `${root}BENCHMARKS.md`;
-  const begin = '<!-- bench:begin -->';
-  const end = '<!-- bench:end -->';
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${begin}\n${end}\n`;
-  const updated = current.includes(begin)
-    ? current.replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${lines.join('\n')}\n${end}`)
-    : `${current}\n${begin}\n${lines.join('\n')}\n${end}\n`;
-  writeFileSync(file, updated);
+  writeBenchmarkBlock('bench', lines);
   console.log(`\n${lines.join('\n')}\n\nWritten to BENCHMARKS.md`);
 }
 
-await main();
+if (process.argv.includes('--guardrails')) {
+  const { runGuardrailsBenchmark } = await import('./guardrails-benchmark.js');
+  await runGuardrailsBenchmark({ quick });
+} else {
+  await main();
+}

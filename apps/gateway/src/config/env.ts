@@ -19,6 +19,8 @@ export const envSchema = z.object({
   DATABASE_URL: optionalString,
   /** Redis for limits and caches shared across replicas; the embedded default keeps them in memory. */
   REDIS_URL: optionalString,
+  /** Prefix of every Redis key and channel, so that several deployments (or test runs) can share one Redis. */
+  ARBITER_REDIS_PREFIX: z.string().default('arbiter:'),
   /** The platform super-admin key: creates tenants and acts in any tenant. Tenants' users and keys live in the database. */
   ARBITER_MASTER_KEY: optionalString,
   /** Whether anyone may sign up (creating their own tenant as its admin); off by default in regulated deployments. */
@@ -35,6 +37,10 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .optional()
     .transform((value) => value === 'true' || value === '1'),
+  /** Sign-in attempts per client IP per minute (across accounts; each account also locks after 5 failures). */
+  ARBITER_LOGIN_ATTEMPTS_PER_IP: z.coerce.number().int().positive().default(30),
+  /** Requests per minute per client IP across every key (a flood guard in front of per-key limits); unset: none. */
+  ARBITER_IP_RPM: z.coerce.number().int().positive().optional(),
   /** Seed 002's global monthly spend cap in USD across every tenant (a budget like any other: reserve, then settle). */
   MONTHLY_COST_LIMIT: optionalString.pipe(z.string().regex(/^\d{1,12}(\.\d{1,9})?$/, 'a USD amount such as 1000 or 25.50').optional()),
   /** The declarative configuration file; `arbiter.yaml` in the working directory is read when present. */

@@ -52,11 +52,19 @@ export interface RecordedRequest {
   readonly body: unknown;
 }
 
+/** A test's own answer: a prepared response, or undefined to answer as the emulator would. */
+export type EmulatorResponder = (request: EmulatorRequest) => PreparedResponse | undefined;
+
 export interface EmulatorHandle {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
   setFault(fault: EmulatorFault | null): void;
+  /**
+   * Scripts the answers (what the model "says") until reset with null; faults still apply on top. Every emulator
+   * built on this server has it; handles that wrap the server (Azure, Bedrock) do not pass it on.
+   */
+  setResponder?(responder: EmulatorResponder | null): void;
   close(): Promise<void>;
 }
 
@@ -187,6 +195,7 @@ function cutConnection(response: ServerResponse): void {
 export async function startEmulatorServer(options: EmulatorServerOptions): Promise<EmulatorHandle> {
   const requests: RecordedRequest[] = [];
   let currentFault = options.fault;
+  let responder: EmulatorResponder | null = null;
   let closed = false;
   const timers = new Map<NodeJS.Timeout, () => void>();
 
@@ -272,7 +281,8 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       await writeResponse(response, options.renderStatusFault(fault.status, fault.retryAfter), null);
       return;
     }
-    await writeResponse(response, options.handle({ method, path, headers: request.headers, rawBody }), fault);
+    const emulatorRequest = { method, path, headers: request.headers, rawBody };
+    await writeResponse(response, responder?.(emulatorRequest) ?? options.handle(emulatorRequest), fault);
   };
 
   const server = createServer((request, response) => {
@@ -298,6 +308,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     requests,
     setFault(fault) {
       currentFault = fault === null ? null : emulatorFaultSchema.parse(fault);
+    },
+    setResponder(next) {
+      responder = next;
     },
     close() {
       closed = true;

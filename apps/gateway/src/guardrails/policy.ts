@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { detectorIdSchema } from './detector.js';
-import { redactionModeSchema } from './redact.js';
+
+// This module is schemas only (no detector, no pattern table), so config validation and route schemas can import it
+// without loading the detectors.
+
+/**
+ * `token`: the value becomes its type (`[US_SSN]`). `mask`: most characters become `*`, the last four stay
+ * (`***-**-6789`). `hash`: a pseudonym that is the same for the same value within a tenant and unlinkable across
+ * tenants (HMAC-SHA256 under the tenant's key), so a conversation stays readable without the value. IPv6 addresses are
+ * always replaced by `[IPv6_MASKED]`: a partial IPv6 address still identifies a host.
+ */
+export const redactionModeSchema = z.enum(['token', 'mask', 'hash']);
+export type RedactionMode = z.infer<typeof redactionModeSchema>;
 
 /** What happens when a guardrail triggers. Precedence when several trigger: block > redact > flag > allow. */
 export const guardrailActionSchema = z.enum(['allow', 'flag', 'redact', 'block']);

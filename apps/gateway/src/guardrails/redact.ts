@@ -1,16 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
 import type { Finding } from './detector.js';
 import { isIpv6Value } from './pii/ip-address.js';
+import type { RedactionMode } from './policy.js';
 
-/**
- * `token`: the value becomes its type (`[US_SSN]`). `mask`: most characters become `*`, the last four stay
- * (`***-**-6789`). `hash`: a pseudonym that is the same for the same value within a tenant and unlinkable across
- * tenants (HMAC-SHA256 under the tenant's key), so a conversation stays readable without the value. IPv6 addresses are
- * always replaced by `[IPv6_MASKED]`: a partial IPv6 address still identifies a host.
- */
-export const redactionModeSchema = z.enum(['token', 'mask', 'hash']);
-export type RedactionMode = z.infer<typeof redactionModeSchema>;
+export { redactionModeSchema, type RedactionMode } from './policy.js';
 
 export interface RedactionOptions {
   mode: RedactionMode;

@@ -16,6 +16,11 @@ export interface StreamGuardOptions {
   context?: number;
   /** Upper bound on held text: past it, text is released even inside a long word (default 16 KiB). */
   maxHold?: number;
+  /**
+   * Scan only once `window + batch` characters are held (default 0: on every push). Nothing within the window can be
+   * released anyway, so waiting loses nothing but an earlier block; it saves a scan per token-sized chunk.
+   */
+  batch?: number;
   hashKey?: string | Uint8Array;
 }
 
@@ -56,6 +61,7 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   const window = options.window ?? 128;
   const contextSize = options.context ?? 64;
   const maxHold = options.maxHold ?? 16_384;
+  const scanAt = options.batch === undefined || options.batch <= 0 ? 0 : window + options.batch;
   let context = '';
   let buffer = '';
   let released = 0;
@@ -103,7 +109,9 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
 
   return {
     push(chunk) {
-      if (blocked === undefined) buffer += chunk;
+      if (blocked !== undefined) return { text: '', blocked, results: [] };
+      buffer += chunk;
+      if (buffer.length < scanAt) return { text: '', blocked: undefined, results: [] };
       return step(false);
     },
     end() {

@@ -1,4 +1,5 @@
-import type { ApiKeyView, Limits, TenantView, UserView } from '@arbiter/shared';
+import type { ApiKeyView, TenantView, UserView, limitsViewSchema } from '@arbiter/shared';
+import type { z } from 'zod';
 import type { StoredApiKey, StoredLimits, StoredTenant, StoredUser } from '../db/schema.js';
 
 /** Database rows → API views. Password hashes, key hashes and SSO subjects never leave through these. */
@@ -50,8 +51,8 @@ export function toTenantView(tenant: StoredTenant): TenantView {
   };
 }
 
-export function toLimitsView(limits: StoredLimits): Limits {
-  const view: Limits = {};
+export function toLimitsView(limits: StoredLimits): z.infer<typeof limitsViewSchema> {
+  const view: z.infer<typeof limitsViewSchema> = {};
   if (limits.rpm !== undefined) view.rpm = limits.rpm;
   if (limits.tpm !== undefined) view.tpm = limits.tpm;
   if (limits.monthly_budget_usd !== undefined) view.monthly_budget_usd = limits.monthly_budget_usd;

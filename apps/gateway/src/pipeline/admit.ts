@@ -43,10 +43,12 @@ export interface AdmissionTicket {
   readonly headers: Record<string, string>;
   /** Null cost: no known price (nothing is charged to budgets, tokens still count against TPM). */
   settle(costUsd: string | null, totalTokens: number): void;
+  /** For requests that write several records: charges one more record's cost and tokens. */
+  settleMore(costUsd: string | null, totalTokens: number): void;
   release(): void;
 }
 
-const noopTicket: AdmissionTicket = Object.freeze({ headers: {}, settle: () => undefined, release: () => undefined });
+const noopTicket: AdmissionTicket = Object.freeze({ headers: {}, settle: () => undefined, settleMore: () => undefined, release: () => undefined });
 const defaultOutputTokens = 4096;
 
 /**
@@ -58,6 +60,8 @@ const defaultOutputTokens = 4096;
 export class Admission {
   private readonly seeded = new Set<string>();
   private readonly ttlMs: number;
+  /** Admitted requests whose usage record has not been written yet, by request id (the record's trace id). */
+  private readonly open = new Map<string, { ticket: AdmissionTicket; records: 'one' | 'many'; openedAt: number }>();
 
   constructor(private readonly options: AdmissionOptions) {
     this.ttlMs = options.reservationTtlMs ?? 10 * 60_000;
@@ -100,19 +104,26 @@ export class Admission {
     }
 
     let done = false;
+    const charge = (costUsd: string | null, totalTokens: number) => {
+      if (tokenKeys.length > 0 && totalTokens > 0) this.background(this.options.rateLimiter.addTokens(tokenKeys, totalTokens), 'token usage');
+      if (reserved) {
+        // The first settle also removes the reservation; later ones (several records) only add their cost.
+        const actual = costUsd === null ? 0 : usdToNano(costUsd, 'ceil');
+        this.background(
+          this.options.budgetLedger.settle(reservationId, scopes, actual).then((crossings) => recordBudgetAlerts(this.options.database, scopes, crossings)),
+          'budget settlement',
+        );
+      }
+    };
     return {
       headers,
       settle: (costUsd, totalTokens) => {
         if (done) return;
         done = true;
-        if (tokenKeys.length > 0 && totalTokens > 0) this.background(this.options.rateLimiter.addTokens(tokenKeys, totalTokens), 'token usage');
-        if (reserved) {
-          const actual = costUsd === null ? 0 : usdToNano(costUsd, 'ceil');
-          this.background(
-            this.options.budgetLedger.settle(reservationId, scopes, actual).then((crossings) => recordBudgetAlerts(this.options.database, scopes, crossings)),
-            'budget settlement',
-          );
-        }
+        charge(costUsd, totalTokens);
+      },
+      settleMore: (costUsd, totalTokens) => {
+        charge(costUsd, totalTokens);
       },
       release: () => {
         if (done) return;
@@ -120,6 +131,47 @@ export class Admission {
         if (reserved) this.background(this.options.budgetLedger.release(reservationId, scopes), 'budget release');
       },
     };
+  }
+
+  /**
+   * Settles when the request's usage record is written: every request that entered the pipeline writes exactly one
+   * (success, error or abort), with the exact cost and tokens, which is what the budget must be charged. A governance
+   * analysis writes one per model: each is charged as it comes (`many`).
+   */
+  track(requestId: string, ticket: AdmissionTicket, records: 'one' | 'many'): void {
+    if (ticket === noopTicket) return;
+    this.open.set(requestId, { ticket, records, openedAt: Date.now() });
+    if (this.open.size > 50_000) this.sweep();
+  }
+
+  recorded(row: { traceId: string; totalCostUsd?: string | null; inputTokens?: number | null; outputTokens?: number | null }): void {
+    const entry = this.open.get(row.traceId);
+    if (entry === undefined) return;
+    const tokens = (row.inputTokens ?? 0) + (row.outputTokens ?? 0);
+    if (entry.records === 'one') {
+      this.open.delete(row.traceId);
+      entry.ticket.settle(row.totalCostUsd ?? null, tokens);
+    } else {
+      entry.ticket.settleMore(row.totalCostUsd ?? null, tokens);
+    }
+  }
+
+  /** The request is over (its response finished or its client left): a request that never wrote a record spent nothing. */
+  finished(requestId: string): void {
+    const entry = this.open.get(requestId);
+    if (entry === undefined) return;
+    this.open.delete(requestId);
+    entry.ticket.release();
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.ttlMs;
+    for (const [id, entry] of this.open) {
+      if (entry.openedAt < cutoff) {
+        this.open.delete(id);
+        entry.ticket.release();
+      }
+    }
   }
 
   private windowsFor(principal: Principal, clientIp: string): { requests: WindowLimit[]; tokens: WindowLimit[] } {
@@ -161,7 +213,10 @@ export class Admission {
 /** A key with a model allowlist may call only those models (by the name asked for, or the model it resolves to). */
 function assertModelAllowed(principal: Principal, requested: string, candidates: readonly ResolvedModel[]): void {
   const allowed = principal.allowedModels;
-  if (allowed === null || allowed.includes(requested)) return;
+  if (allowed === null || (requested !== '' && allowed.includes(requested))) return;
+  if (requested === '') {
+    throw new GatewayError('model_not_allowed', { message: 'A key with a model allowlist cannot run a governance analysis (it calls several models and a judge).' });
+  }
   if (candidates.length > 0 && candidates.every((model) => allowed.includes(model.upstreamModel) || allowed.includes(model.qualifiedName))) return;
   throw new GatewayError('model_not_allowed', { message: `This key may not use the model '${requested}'.`, param: 'model' });
 }

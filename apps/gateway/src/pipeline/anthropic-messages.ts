@@ -14,6 +14,10 @@ import { assertProviderReady, isClientAbort } from './call-errors.js';
 import { createChatCompletion, streamChatCompletion, type PipelineServices, type ResponseMeta } from './chat-completion.js';
 import { estimateUsage } from './estimate-usage.js';
 import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
+import { guardMessagesInput } from './guard-input.js';
+import { guardAnthropicMessage } from './guard-output.js';
+import { GuardrailViolationError, openRequestGuard, type RequestGuard } from './guard-request.js';
+import { AnthropicEventGuard } from './guard-stream.js';
 import { meter, priceWarnings } from './meter.js';
 
 /**
@@ -40,7 +44,7 @@ export interface MessagesResult {
  * the OpenAI-format adapter), so that one request never changes format half-way through a fallback.
  */
 type Plan =
-  | { kind: 'native'; route: RoutePlan }
+  | { kind: 'native'; route: RoutePlan; request: MessagesRequest }
   | { kind: 'converted'; request: ChatCompletionRequest; warnings: string[]; context: RequestContext };
 
 export async function createMessage(
@@ -50,9 +54,10 @@ export async function createMessage(
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<MessagesResult> {
-  const plan = await planMessages(services, context, request, options, signal);
-  if (plan.kind === 'native') return createNativeMessage(services, context, request, plan.route, options, signal);
-  const { body, meta } = await createChatCompletion(services, plan.context, plan.request, signal);
+  const guard = openRequestGuard(services.guardrails, context.principal);
+  const plan = await planMessages(services, context, request, guard, options, signal);
+  if (plan.kind === 'native') return createNativeMessage(services, context, plan.request, plan.route, guard, options, signal);
+  const { body, meta } = await createChatCompletion(services, plan.context, plan.request, signal, guard);
   // A string is the upstream's own bytes (already checked against this schema by the adapter).
   const response = typeof body === 'string' ? chatCompletionResponseSchema.parse(JSON.parse(body)) : body;
   const converted = convertOpenAIToMessagesResponse(response);
@@ -71,13 +76,14 @@ export async function streamMessage(
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const plan = await planMessages(services, context, request, options, signal);
+  const guard = openRequestGuard(services.guardrails, context.principal);
+  const plan = await planMessages(services, context, request, guard, options, signal);
   if (plan.kind === 'native') {
-    await streamNativeMessage(services, context, request, plan.route, transport, options, signal);
+    await streamNativeMessage(services, context, plan.request, plan.route, guard, transport, options, signal);
     return;
   }
   const writer = createAnthropicStreamWriter(transport, { warnings: plan.warnings, requestId: context.requestId });
-  await streamChatCompletion(services, plan.context, plan.request, writer, signal);
+  await streamChatCompletion(services, plan.context, plan.request, writer, signal, guard);
 }
 
 /**
@@ -106,28 +112,38 @@ export async function countMessageTokens(
   return { body: { input_tokens: usage.input.total }, meta: { provider: provider.id, model: model.upstreamModel, costUsd: null, warnings } };
 }
 
-/** Resolves the model (or alias) and decides the path; a request refused here is recorded here. */
+/**
+ * Guards the input (in the Anthropic format, so that both paths send the same redacted request), resolves the model
+ * (or alias) and decides the path; a request refused here is recorded here.
+ */
 async function planMessages(
   services: PipelineServices,
   context: RequestContext,
   request: MessagesRequest,
+  guard: RequestGuard | null,
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<Plan> {
   let model: ResolvedModel | null = null;
+  let sent = request;
   try {
+    if (guard !== null) {
+      const guarded = guardMessagesInput(guard, request);
+      sent = guarded.request;
+      if (guarded.blocked !== null) throw guarded.blocked;
+    }
     // "auto" chooses by what the request needs (tools, vision, JSON output), which it reads from the OpenAI form.
-    let converted = request.model === 'auto' ? convertIfPossible(request) : null;
-    const route = services.router.plan(converted?.request ?? { model: request.model, max_tokens: request.max_tokens }, 'chat');
+    let converted = sent.model === 'auto' ? convertIfPossible(sent) : null;
+    const route = services.router.plan(converted?.request ?? { model: sent.model, max_tokens: sent.max_tokens }, 'chat');
     model = route.targets[0]?.model ?? null;
-    if (route.targets.every((target) => target.model.provider instanceof AnthropicAdapter)) return { kind: 'native', route };
-    converted ??= convertMessagesToOpenAIRequest(request);
+    if (route.targets.every((target) => target.model.provider instanceof AnthropicAdapter)) return { kind: 'native', route, request: sent };
+    converted ??= convertMessagesToOpenAIRequest(sent);
     const warnings = options.beta === null
       ? converted.warnings
       : [...converted.warnings, `anthropic-beta ${options.beta} was not honoured: betas are Anthropic features`];
     return { kind: 'converted', request: converted.request, warnings, context: { ...context, ingressWarnings: warnings } };
   } catch (error) {
-    await recordFailure(services, context, request, model, error, signal, { stream: request.stream === true });
+    await recordFailure(services, context, sent, guard, model, error, signal, { stream: request.stream === true });
     throw error;
   }
 }
@@ -137,10 +153,12 @@ async function createNativeMessage(
   context: RequestContext,
   request: MessagesRequest,
   route: RoutePlan,
+  guard: RequestGuard | null,
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<MessagesResult> {
   let model: ResolvedModel | null = null;
+  let partial: PartialResult = {};
   try {
     const { result, target, attempts } = await executeWithFallback(
       route,
@@ -152,8 +170,21 @@ async function createNativeMessage(
       createFallbackOptions(services.router.settings, signal),
     );
     model = target.model;
+    let body = result.rawBody;
+    let message = result.message;
+    if (guard?.guardsOutput === true) {
+      const answer = guardAnthropicMessage(guard, result.message, result.rawBody);
+      if (answer.body !== null) {
+        body = answer.body;
+        message = answer.message;
+      }
+      if (answer.blocked !== null) {
+        partial = { usage: result.usage, text: messageText(message) };
+        throw answer.blocked;
+      }
+    }
     const metered = meter(model, result.usage, false);
-    record(services, context, request, {
+    record(services, context, request, guard, {
       model,
       status: 'success',
       httpStatus: 200,
@@ -161,7 +192,7 @@ async function createNativeMessage(
       estimated: false,
       cost: metered.cost,
       warnings: metered.warnings,
-      responseText: messageText(result.message),
+      responseText: messageText(message),
     });
     const meta = {
       provider: model.provider.id,
@@ -169,11 +200,12 @@ async function createNativeMessage(
       costUsd: metered.cost?.total ?? null,
       warnings: metered.warnings,
       attempts: describeAttempts(attempts),
+      guardrails: guard?.headerValue(),
     };
-    return { body: result.rawBody, meta };
+    return { body, meta };
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, {});
+    await recordFailure(services, context, request, guard, model, error, signal, partial);
     throw error;
   }
 }
@@ -183,6 +215,7 @@ async function streamNativeMessage(
   context: RequestContext,
   request: MessagesRequest,
   route: RoutePlan,
+  guard: RequestGuard | null,
   transport: SseTransport,
   options: MessagesOptions,
   signal: AbortSignal,
@@ -211,24 +244,50 @@ async function streamNativeMessage(
     const resolved = target.model;
     model = resolved;
     warnings = priceWarnings(resolved);
-    sink.open({ provider: resolved.provider.id, model: resolved.upstreamModel, costUsd: null, warnings, attempts: describeAttempts(attempts) });
-    for (let next = result.first; next.done !== true; next = await result.iterator.next()) {
-      const part = next.value;
-      if (part.type === 'usage') {
-        usage = part.usage;
-        continue;
+    sink.open({
+      provider: resolved.provider.id,
+      model: resolved.upstreamModel,
+      costUsd: null,
+      warnings,
+      attempts: describeAttempts(attempts),
+      guardrails: guard?.headerValue(),
+    });
+    // Null unless the policy acts on answers: then every event is forwarded as it came.
+    const eventGuard = guard?.guardsOutput === true ? new AnthropicEventGuard(guard) : null;
+    try {
+      for (let next = result.first; next.done !== true; next = await result.iterator.next()) {
+        const part = next.value;
+        if (part.type === 'usage') {
+          usage = part.usage;
+          continue;
+        }
+        if (ttftMs === null) {
+          ttftMs = performance.now() - context.startedMs;
+          target.stats.recordTtft(ttftMs);
+        }
+        if (part.event.type === 'error') errorForwarded = true;
+        if (eventGuard === null) {
+          text += eventText(part.event);
+          await sink.forward(part.name, part.data);
+          continue;
+        }
+        const events = eventGuard.guardEvent(part.name, part.data, part.event);
+        text += eventGuard.takeReleased() + (isTextDelta(part.event) ? '' : eventText(part.event));
+        for (const event of events) await sink.forward(event.name, event.data);
       }
-      if (ttftMs === null) {
-        ttftMs = performance.now() - context.startedMs;
-        target.stats.recordTtft(ttftMs);
+      if (eventGuard !== null) {
+        const events = eventGuard.finish();
+        text += eventGuard.takeReleased();
+        for (const event of events) await sink.forward(event.name, event.data);
       }
-      text += eventText(part.event);
-      await sink.forward(part.name, part.data);
-      if (part.event.type === 'error') errorForwarded = true;
+    } catch (error) {
+      // A guardrail ended the answer: stop reading (and paying for) the rest of it.
+      if (error instanceof GuardrailViolationError) await result.iterator.return?.();
+      throw error;
     }
     sink.end();
     const metered = meter(resolved, usage ?? (await estimateMessagesUsage(request, text)), usage === null);
-    record(services, context, request, {
+    record(services, context, request, guard, {
       model: resolved,
       status: 'success',
       httpStatus: 200,
@@ -242,7 +301,7 @@ async function streamNativeMessage(
     });
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, { usage, text, ttftMs, stream: true, warnings });
+    await recordFailure(services, context, request, guard, model, error, signal, { usage, text, ttftMs, stream: true, warnings });
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal) && !errorForwarded) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
@@ -280,24 +339,27 @@ async function recordFailure(
   services: PipelineServices,
   context: RequestContext,
   request: MessagesRequest,
+  guard: RequestGuard | null,
   model: ResolvedModel | null,
   error: unknown,
   signal: AbortSignal,
   partial: PartialResult,
 ): Promise<void> {
-  record(services, context, request, await createFailureOutcome(model, error, signal, partial, (text) => estimateMessagesUsage(request, text)));
+  record(services, context, request, guard, await createFailureOutcome(model, error, signal, partial, (text) => estimateMessagesUsage(request, text)));
 }
 
 function record(
   services: PipelineServices,
   context: RequestContext,
   request: MessagesRequest,
+  guard: RequestGuard | null,
   outcome: Omit<UsageOutcome, 'requestedModel' | 'stream' | 'prompt'> & { stream?: boolean },
 ): void {
   // The prompt as one list, system first, like the chat-completion records.
   const prompt = request.system === undefined ? request.messages : [{ role: 'system', content: request.system }, ...request.messages];
+  const guardrails = guard?.triggers ?? null;
   services.recorder.record(
-    buildUsageRow(context, { ...outcome, requestedModel: request.model, stream: outcome.stream ?? false, prompt }, performance.now()),
+    buildUsageRow(context, { ...outcome, requestedModel: request.model, stream: outcome.stream ?? false, prompt, guardrails }, performance.now()),
   );
 }
 
@@ -316,6 +378,10 @@ async function estimateMessagesUsage(request: MessagesRequest, outputText: strin
   // Only Anthropic features (server tools, file ids) make a request unconvertible: its JSON is counted instead.
   const converted = convertIfPossible(request)?.request ?? { model: request.model, messages: [{ role: 'user', content: JSON.stringify(request.messages) }] };
   return estimateUsage(converted, outputText);
+}
+
+function isTextDelta(event: AnthropicStreamEvent): boolean {
+  return event.type === 'content_block_delta' && event.delta.type === 'text_delta';
 }
 
 function eventText(event: AnthropicStreamEvent): string {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '@arbiter/shared';
+import type { InvalidationMessage } from '../cluster/invalidation-bus.js';
 import type { Database } from '../db/database.js';
 import type { StoredApiKey, StoredLimits, StoredTenant, StoredUser } from '../db/schema.js';
 import type { AccessTokens } from '../identity/access-tokens.js';
@@ -36,11 +37,7 @@ export interface CredentialHeaders {
   'x-api-key'?: string | string[] | undefined;
 }
 
-/** What another replica (or this one) changed: the cached copy is dropped. `all` after a missed-message window. */
-export interface InvalidationMessage {
-  kind: 'api_key' | 'user' | 'tenant' | 'sso' | 'policy' | 'all';
-  id: string;
-}
+export type { InvalidationMessage };
 
 interface CacheEntry<T> {
   value: T | null;

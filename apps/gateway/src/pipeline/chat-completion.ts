@@ -7,6 +7,7 @@ import {
   type OpenAIUsage,
 } from '@arbiter/shared';
 import type { ModelCatalog, ResolvedModel } from '../catalog/model-catalog.js';
+import type { GuardrailService } from '../guardrails/guardrail-service.js';
 import { convertToOpenAIUsage } from '../providers/openai/convert-openai-usage.js';
 import { createFallbackOptions, executeWithFallback, formatAttempts, unwrapRoutingFailure } from '../routing/execute-with-fallback.js';
 import type { Router } from '../routing/router.js';
@@ -15,6 +16,10 @@ import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { assertProviderReady, isClientAbort } from './call-errors.js';
 import { estimateUsage } from './estimate-usage.js';
 import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
+import { guardChatInput } from './guard-input.js';
+import { guardChatResponse } from './guard-output.js';
+import { GuardrailViolationError, openRequestGuard, type RequestGuard } from './guard-request.js';
+import { ChatChunkGuard } from './guard-stream.js';
 import { meter, priceWarnings } from './meter.js';
 
 export interface PipelineServices {
@@ -22,6 +27,8 @@ export interface PipelineServices {
   router: Router;
   /** Only `record` is used: governance analysis passes a recorder that also keeps each execution's metered row. */
   recorder: Pick<UsageRecorder, 'record'>;
+  /** Per-tenant guardrail policies; absent means no guardrails (as for a tenant whose policy is `none`). */
+  guardrails?: GuardrailService;
 }
 
 /** What the route puts in the response headers. */
@@ -32,6 +39,8 @@ export interface ResponseMeta {
   warnings: string[];
   /** What was tried, when more than one attempt was made (`x-arbiter-attempts`). */
   attempts?: string;
+  /** What the guardrails did (`x-arbiter-guardrails`); for a stream, only the input guard's part is known in time. */
+  guardrails?: string;
 }
 
 /**
@@ -51,22 +60,35 @@ export interface StreamWriter {
   end(): void;
 }
 
+/**
+ * `ingressGuard`: an ingress that guarded the input in its own format (the Anthropic ingress) passes its guard (or
+ * null when the tenant has none); the chat pipeline then guards only the answer. Left out, this pipeline guards both.
+ */
 export async function createChatCompletion(
   services: PipelineServices,
   context: RequestContext,
   request: ChatCompletionRequest,
   signal: AbortSignal,
+  ingressGuard?: RequestGuard | null,
 ): Promise<{ body: ChatCompletionResponse | string; meta: ResponseMeta }> {
+  const guard = ingressGuard === undefined ? openRequestGuard(services.guardrails, context.principal) : ingressGuard;
+  let sent = request;
   let model: ResolvedModel | null = null;
+  let partial: PartialResult = {};
   try {
-    const plan = services.router.plan(request, 'chat');
+    if (guard !== null && ingressGuard === undefined) {
+      const guarded = guardChatInput(guard, request);
+      sent = guarded.request;
+      if (guarded.blocked !== null) throw guarded.blocked;
+    }
+    const plan = services.router.plan(sent, 'chat');
     const { result, target, attempts } = await executeWithFallback(
       plan,
       (candidate) => {
         model = candidate.model;
         assertProviderReady(candidate.model);
         return candidate.model.provider.createChatCompletion({
-          request,
+          request: sent,
           upstreamModel: candidate.model.upstreamModel,
           requestId: context.requestId,
           signal,
@@ -77,10 +99,23 @@ export async function createChatCompletion(
       createFallbackOptions(services.router.settings, signal),
     );
     model = target.model;
-    const text = responseText(result.body);
-    const metered = meter(model, result.usage ?? (await estimateUsage(request, text)), result.usage === null);
+    let body: ChatCompletionResponse | string = result.rawBody ?? result.body;
+    let text = responseText(result.body);
+    if (guard?.guardsOutput === true) {
+      const answer = guardChatResponse(guard, result.body);
+      if (answer.body !== null) {
+        // Redacted: the upstream's bytes can no longer be forwarded as they came.
+        body = answer.body;
+        text = responseText(answer.body);
+      }
+      if (answer.blocked !== null) {
+        partial = { usage: result.usage, text, warnings: result.warnings };
+        throw answer.blocked;
+      }
+    }
+    const metered = meter(model, result.usage ?? (await estimateUsage(sent, text)), result.usage === null);
     const warnings = [...result.warnings, ...metered.warnings];
-    record(services, context, request, {
+    record(services, context, sent, guard, {
       model,
       status: 'success',
       httpStatus: 200,
@@ -91,18 +126,19 @@ export async function createChatCompletion(
       responseText: text,
     });
     return {
-      body: result.rawBody ?? result.body,
+      body,
       meta: {
         provider: model.provider.id,
         model: model.upstreamModel,
         costUsd: metered.cost?.total ?? null,
         warnings,
         attempts: attempts.length > 1 ? formatAttempts(attempts) : undefined,
+        guardrails: guard?.headerValue(),
       },
     };
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, {});
+    await recordFailure(services, context, sent, guard, model, error, signal, partial);
     throw error;
   }
 }
@@ -117,7 +153,10 @@ export async function streamChatCompletion(
   request: ChatCompletionRequest,
   sink: StreamWriter,
   signal: AbortSignal,
+  ingressGuard?: RequestGuard | null,
 ): Promise<void> {
+  const guard = ingressGuard === undefined ? openRequestGuard(services.guardrails, context.principal) : ingressGuard;
+  let sent = request;
   let model: ResolvedModel | null = null;
   let usage: NormalizedUsage | null = null;
   let wireUsage: OpenAIUsage | undefined;
@@ -126,7 +165,12 @@ export async function streamChatCompletion(
   let lastChunk: ChatCompletionChunk | null = null;
   let warnings: string[] = [];
   try {
-    const plan = services.router.plan(request, 'chat');
+    if (guard !== null && ingressGuard === undefined) {
+      const guarded = guardChatInput(guard, request);
+      sent = guarded.request;
+      if (guarded.blocked !== null) throw guarded.blocked;
+    }
+    const plan = services.router.plan(sent, 'chat');
     // An attempt counts as failed until its first part arrived: before the first byte reaches the client, a stream
     // that fails (refused, cut, an error event first) falls over to the next target.
     const { result, target, attempts } = await executeWithFallback(
@@ -135,7 +179,7 @@ export async function streamChatCompletion(
         model = candidate.model;
         assertProviderReady(candidate.model);
         const stream = await candidate.model.provider.streamChatCompletion({
-          request,
+          request: sent,
           upstreamModel: candidate.model.upstreamModel,
           requestId: context.requestId,
           signal,
@@ -156,27 +200,47 @@ export async function streamChatCompletion(
       costUsd: null,
       warnings,
       attempts: attempts.length > 1 ? formatAttempts(attempts) : undefined,
+      guardrails: guard?.headerValue(),
     });
-    for (let next = result.first; next.done !== true; next = await result.iterator.next()) {
-      const part = next.value;
-      if (part.type === 'usage') {
-        usage = part.usage;
-        wireUsage = part.wire;
-        continue;
+    // Null unless the policy acts on answers: the unguarded loop below is exactly the pass-through.
+    const chunkGuard = guard?.guardsOutput === true ? new ChatChunkGuard(guard) : null;
+    try {
+      for (let next = result.first; next.done !== true; next = await result.iterator.next()) {
+        const part = next.value;
+        if (part.type === 'usage') {
+          usage = part.usage;
+          wireUsage = part.wire;
+          continue;
+        }
+        if (ttftMs === null) {
+          ttftMs = performance.now() - context.startedMs;
+          target.stats.recordTtft(ttftMs);
+        }
+        lastChunk = part.chunk;
+        if (chunkGuard === null) {
+          text += chunkText(part.chunk);
+          await sink.writeChunk(part.chunk, part.raw);
+          continue;
+        }
+        const guarded = chunkGuard.guardChunk(part.chunk);
+        if (guarded === null) continue;
+        text += chunkText(guarded);
+        await sink.writeChunk(guarded, guarded === part.chunk ? part.raw : undefined);
       }
-      if (ttftMs === null) {
-        ttftMs = performance.now() - context.startedMs;
-        target.stats.recordTtft(ttftMs);
+      for (const chunk of chunkGuard?.flush(lastChunk, resolved.upstreamModel) ?? []) {
+        text += chunkText(chunk);
+        await sink.writeChunk(chunk, undefined);
       }
-      lastChunk = part.chunk;
-      text += chunkText(part.chunk);
-      await sink.writeChunk(part.chunk, part.raw);
+    } catch (error) {
+      // A guardrail ended the answer: stop reading (and paying for) the rest of it.
+      if (error instanceof GuardrailViolationError) await result.iterator.return?.();
+      throw error;
     }
-    const finalUsage = usage ?? (await estimateUsage(request, text));
+    const finalUsage = usage ?? (await estimateUsage(sent, text));
     await sink.finish(wireUsage ?? convertToOpenAIUsage(finalUsage), lastChunk, resolved.upstreamModel);
     sink.end();
     const metered = meter(resolved, finalUsage, usage === null);
-    record(services, context, request, {
+    record(services, context, sent, guard, {
       model: resolved,
       status: 'success',
       httpStatus: 200,
@@ -190,7 +254,7 @@ export async function streamChatCompletion(
     });
   } catch (failure) {
     const error = unwrapRoutingFailure(failure);
-    await recordFailure(services, context, request, model, error, signal, { usage, text, ttftMs, stream: true, warnings });
+    await recordFailure(services, context, sent, guard, model, error, signal, { usage, text, ttftMs, stream: true, warnings });
     if (!sink.opened) throw error;
     if (!isClientAbort(error, signal)) {
       const failure = error instanceof GatewayError ? error : new GatewayError('internal_error', { cause: error });
@@ -199,7 +263,6 @@ export async function streamChatCompletion(
     sink.end();
   }
 }
-
 
 function chunkText(chunk: ChatCompletionChunk): string {
   let text = '';
@@ -229,12 +292,19 @@ function record(
   services: PipelineServices,
   context: RequestContext,
   request: ChatCompletionRequest,
+  guard: RequestGuard | null,
   outcome: Omit<UsageOutcome, 'requestedModel' | 'stream' | 'prompt'> & { stream?: boolean },
 ): void {
   services.recorder.record(
     buildUsageRow(
       context,
-      { ...outcome, requestedModel: request.model, stream: outcome.stream ?? false, prompt: request.messages },
+      {
+        ...outcome,
+        requestedModel: request.model,
+        stream: outcome.stream ?? false,
+        prompt: request.messages,
+        guardrails: guard?.triggers ?? null,
+      },
       performance.now(),
     ),
   );
@@ -244,10 +314,11 @@ async function recordFailure(
   services: PipelineServices,
   context: RequestContext,
   request: ChatCompletionRequest,
+  guard: RequestGuard | null,
   model: ResolvedModel | null,
   error: unknown,
   signal: AbortSignal,
   partial: PartialResult,
 ): Promise<void> {
-  record(services, context, request, await createFailureOutcome(model, error, signal, partial, (text) => estimateUsage(request, text)));
+  record(services, context, request, guard, await createFailureOutcome(model, error, signal, partial, (text) => estimateUsage(request, text)));
 }

@@ -4,6 +4,8 @@ import { buildUsageRow, type RequestContext } from '../usage/build-usage-row.js'
 import { assertProviderReady, describeError, isClientAbort } from './call-errors.js';
 import type { PipelineServices, ResponseMeta } from './chat-completion.js';
 import { estimateEmbeddingUsage } from './estimate-usage.js';
+import { guardEmbeddingInput } from './guard-input.js';
+import { openRequestGuard } from './guard-request.js';
 import { meter } from './meter.js';
 
 export async function createEmbeddings(
@@ -12,8 +14,16 @@ export async function createEmbeddings(
   request: EmbeddingRequest,
   signal: AbortSignal,
 ): Promise<{ body: EmbeddingResponse; meta: ResponseMeta }> {
+  const guard = openRequestGuard(services.guardrails, context.principal);
+  let sent = request;
   let model: ResolvedModel | null = null;
   try {
+    // Only the input is guarded: the answer is vectors.
+    if (guard !== null) {
+      const guarded = guardEmbeddingInput(guard, request);
+      sent = guarded.request;
+      if (guarded.blocked !== null) throw guarded.blocked;
+    }
     model = services.catalog.resolve(request.model, 'embeddings');
     assertProviderReady(model);
     const provider = model.provider;
@@ -23,8 +33,8 @@ export async function createEmbeddings(
         param: 'model',
       });
     }
-    const result = await provider.createEmbeddings({ request, upstreamModel: model.upstreamModel, requestId: context.requestId, signal });
-    const metered = meter(model, result.usage ?? (await estimateEmbeddingUsage(request.input)), result.usage === null);
+    const result = await provider.createEmbeddings({ request: sent, upstreamModel: model.upstreamModel, requestId: context.requestId, signal });
+    const metered = meter(model, result.usage ?? (await estimateEmbeddingUsage(sent.input)), result.usage === null);
     const warnings = [...result.warnings, ...metered.warnings];
     services.recorder.record(
       buildUsageRow(
@@ -39,15 +49,16 @@ export async function createEmbeddings(
           estimated: metered.estimated,
           cost: metered.cost,
           warnings,
-          prompt: request.input,
+          prompt: sent.input,
           responseText: null,
+          guardrails: guard?.triggers ?? null,
         },
         performance.now(),
       ),
     );
     return {
       body: result.body,
-      meta: { provider: provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings },
+      meta: { provider: provider.id, model: model.upstreamModel, costUsd: metered.cost?.total ?? null, warnings, guardrails: guard?.headerValue() },
     };
   } catch (error) {
     const aborted = isClientAbort(error, signal);
@@ -66,7 +77,8 @@ export async function createEmbeddings(
           estimated: false,
           cost: null,
           warnings: [],
-          prompt: request.input,
+          prompt: sent.input,
+          guardrails: guard?.triggers ?? null,
         },
         performance.now(),
       ),

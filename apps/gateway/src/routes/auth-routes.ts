@@ -17,6 +17,7 @@ import { findTenant, findUser } from '../identity/identity-store.js';
 import { isAllowed } from '../identity/permissions.js';
 import type { Authenticator, Principal } from '../pipeline/authenticate.js';
 import type { IdentityEvents } from '../identity/identity-events.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
 import { principalOf } from './authorize.js';
 
 export interface AuthRouteOptions {
@@ -25,6 +26,9 @@ export interface AuthRouteOptions {
   authenticator: Authenticator;
   events: IdentityEvents;
   openSignup: boolean;
+  rateLimiter: RateLimiter;
+  /** Sign-in attempts per client IP per minute, whatever the account: password spraying meets this before any lockout. */
+  loginAttemptsPerIp: number;
 }
 
 /**
@@ -89,6 +93,11 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteOptions> = async (app, o
       `${prefix}/login`,
       { schema: { body: loginRequestSchema, response: { 200: sessionResponseSchema }, tags: ['auth'], summary: 'Sign in with email and password' } },
       async (request) => {
+        const decision = await options.rateLimiter.admit({ requests: [{ key: `login:ip:${request.ip}`, limit: options.loginAttemptsPerIp }], tokens: [] });
+        if (!decision.allowed) {
+          const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+          throw new GatewayError('rate_limited', { message: `Too many sign-in attempts from this address; retry after ${seconds} s.`, headers: { 'retry-after': String(seconds) } });
+        }
         const { tokens, user } = await accounts.login(request.body.email, request.body.password);
         return { ...tokens, user: toUserView(user) };
       },

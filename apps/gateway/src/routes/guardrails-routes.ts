@@ -15,7 +15,8 @@ const guardrailTestRequestSchema = z.object({
 /**
  * Seed 003's guardrail admin endpoints (master key until roles exist). The detectors are loaded on first use: their
  * tables and NLP model cost start-up memory that requests without guardrails should not pay.
- * Not here yet: PUT /api/v1/admin/guardrails/policy (per-tenant storage comes with tenancy) and the pipeline hooks.
+ * The pipeline applies policies through GuardrailService (arbiter.yaml's default, per-tenant overrides); not here yet:
+ * PUT /api/v1/admin/guardrails/policy, which will store a tenant's policy and call `setTenantPolicy`.
  */
 export const guardrailsRoutes: FastifyPluginAsyncZod = async (app) => {
   const loadTemplates = () => import('../guardrails/policy-templates.js');

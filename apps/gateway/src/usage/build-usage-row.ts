@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletionRequest, NormalizedUsage, UsageStatus } from '@arbiter/shared';
+import type { ChatCompletionRequest, GuardrailTrigger, NormalizedUsage, UsageStatus } from '@arbiter/shared';
 import type { ResolvedModel } from '../catalog/model-catalog.js';
 import type { UsageRecordRow } from '../db/schema.js';
 import type { Principal } from '../pipeline/authenticate.js';
@@ -32,6 +32,8 @@ export interface UsageOutcome {
   ttftMs?: number | null;
   prompt?: ChatCompletionRequest['messages'] | unknown;
   responseText?: string | null;
+  /** Guardrails that triggered (types and counts, never values); null or absent when none did. */
+  guardrails?: readonly GuardrailTrigger[] | null;
 }
 
 /** One usage row from a finished request (success, error or abort). */
@@ -71,5 +73,6 @@ export function buildUsageRow(context: RequestContext, outcome: UsageOutcome, en
     warnings: context.ingressWarnings === undefined ? outcome.warnings : [...context.ingressWarnings, ...outcome.warnings],
     prompt: context.recordContent ? (outcome.prompt ?? null) : null,
     response: context.recordContent ? (outcome.responseText ?? null) : null,
+    guardrails: outcome.guardrails == null || outcome.guardrails.length === 0 ? null : outcome.guardrails,
   };
 }

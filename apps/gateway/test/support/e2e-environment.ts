@@ -32,6 +32,8 @@ export interface E2EOptions {
   /** `routes:` and `routing:` sections of arbiter.yaml for this environment. */
   routes?: z.input<typeof gatewayConfigSchema>['routes'];
   routing?: z.input<typeof gatewayConfigSchema>['routing'];
+  /** The `guardrails:` section (default: policy none). */
+  guardrails?: z.input<typeof gatewayConfigSchema>['guardrails'];
 }
 
 export async function startE2EEnvironment(options: E2EOptions = {}): Promise<E2EEnvironment> {
@@ -61,6 +63,7 @@ export async function startE2EEnvironment(options: E2EOptions = {}): Promise<E2E
       models: [{ id: `${localProvider}-llama`, provider: localProvider, upstream_model: 'llama3.1', price: { input_per_1k: 0.001, output_per_1k: 0.002 } }],
       routes: options.routes,
       routing: options.routing,
+      guardrails: options.guardrails,
     },
   });
   const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0, logLevel: 'off' });

@@ -34,6 +34,8 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ARBITER_DATA_DIR: `/tmp/arbiter-test-${randomUUID()}`,
     PORT: '0',
     ARBITER_SHUTDOWN_GRACE_MS: '300',
+    // Tests sign in many users from one address; the per-IP limit itself is tested with its own setting.
+    ARBITER_LOGIN_ATTEMPTS_PER_IP: '100000',
     ...options.env,
   });
   const config = gatewayConfigSchema.parse({ usage: { flush_interval_ms: 50, max_batch: 500, record_content: true }, ...options.config });

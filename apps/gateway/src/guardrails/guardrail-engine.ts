@@ -1,0 +1,7 @@
+/**
+ * Everything that runs detectors, behind one module that the guardrail service imports on first need: a gateway whose
+ * policy is `none` never loads the detectors, their keyword automaton, lexicons and phone metadata.
+ */
+export { policyTemplates } from './policy-templates.js';
+export { compilePolicy, runGuardrails } from './run-guardrails.js';
+export { createStreamGuard } from './stream-guard.js';
