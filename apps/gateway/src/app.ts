@@ -28,6 +28,7 @@ import { createProviderRegistry } from './providers/provider-registry.js';
 import { HttpClient } from './providers/shared/http-client.js';
 import { PromptTemplates } from './governance/prompt-templates.js';
 import { GuardrailService } from './guardrails/guardrail-service.js';
+import { TenantPolicyStore } from './guardrails/tenant-policy-store.js';
 import { anthropicMessagesRoutes } from './routes/anthropic-messages-routes.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { guardrailsRoutes } from './routes/guardrails-routes.js';
@@ -117,7 +118,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const accounts = new AccountService(database, accessTokens, { ...defaultAccountOptions, refreshTtlSeconds: env.ARBITER_REFRESH_TOKEN_TTL_SECONDS });
   const limits = createLimitStores(options.redis ?? null, { prefix: options.redisPrefix });
   // Every replica (this one included) drops its cached copy of whatever another changed.
-  limits.invalidationBus.subscribe((message) => authenticator.invalidate(message));
+  const tenantPolicies = new TenantPolicyStore(database, guardrails, app.log);
+  await tenantPolicies.loadAll();
+  limits.invalidationBus.subscribe((message) => {
+    authenticator.invalidate(message);
+    const reload = message.kind === 'policy' || message.kind === 'tenant' ? tenantPolicies.reload(message.id) : message.kind === 'all' ? tenantPolicies.loadAll() : null;
+    reload?.catch((error: unknown) => app.log.error({ err: error }, 'reloading guardrail policies failed'));
+  });
   // Listen for invalidations before serving; a Redis that is down does not hold start-up (readiness reports it, and
   // the subscriber clears every cache once it connects).
   await Promise.race([limits.invalidationBus.ready(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
@@ -198,7 +205,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database, recorder });
-    await authenticated.register(guardrailsRoutes);
+    await authenticated.register(guardrailsRoutes, { guardrails, policies: tenantPolicies, events });
     await authenticated.register(governanceRoutes, {
       services: { pipeline: { catalog, router, recorder: pipelineRecorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
       recordContent: config.usage.record_content,

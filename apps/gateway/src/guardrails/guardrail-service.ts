@@ -45,6 +45,8 @@ export class GuardrailService {
   private constructor(
     private readonly streamWindow: number,
     private readonly pseudonymKey: string | undefined,
+    /** The configured default, as written in arbiter.yaml (what GET .../guardrails/policy shows for tenants without one). */
+    readonly defaultSpec: GuardrailPolicySpec,
   ) {}
 
   /** Validates and compiles the configured default policy; throws an Error naming the problem. */
@@ -52,7 +54,7 @@ export class GuardrailService {
     if (config.pseudonym_key_env !== undefined && options.pseudonymKey === undefined) {
       throw new Error(`Invalid configuration: guardrails.pseudonym_key_env names ${config.pseudonym_key_env}, which is not set.`);
     }
-    const service = new GuardrailService(config.stream_window, options.pseudonymKey);
+    const service = new GuardrailService(config.stream_window, options.pseudonymKey, config.policy);
     try {
       service.fallback = await service.compile(config.policy);
     } catch (error) {

@@ -1,7 +1,11 @@
-import { GatewayError } from '@arbiter/shared';
+import { GatewayError, guardrailPolicySpecSchema } from '@arbiter/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { GuardrailService } from '../guardrails/guardrail-service.js';
 import { guardrailDirectionSchema, guardrailPolicySchema } from '../guardrails/policy.js';
+import type { TenantPolicyStore } from '../guardrails/tenant-policy-store.js';
+import type { IdentityEvents } from '../identity/identity-events.js';
+import { tenantScopeOf } from './authorize.js';
 
 const guardrailTestRequestSchema = z.object({
   text: z.string().max(1_000_000),
@@ -18,7 +22,41 @@ const guardrailTestRequestSchema = z.object({
  * The pipeline applies policies through GuardrailService (arbiter.yaml's default, per-tenant overrides); not here yet:
  * PUT /api/v1/admin/guardrails/policy, which will store a tenant's policy and call `setTenantPolicy`.
  */
-export const guardrailsRoutes: FastifyPluginAsyncZod = async (app) => {
+export interface GuardrailRouteOptions {
+  guardrails: GuardrailService;
+  policies: TenantPolicyStore;
+  events: IdentityEvents;
+}
+
+export const guardrailsRoutes: FastifyPluginAsyncZod<GuardrailRouteOptions> = async (app, { guardrails, policies, events }) => {
+  app.get(
+    '/api/v1/admin/guardrails/policy',
+    { schema: { querystring: z.object({ tenant_id: z.string().optional() }), tags: ['guardrails'], summary: 'The guardrail policy that applies to the tenant (its own, or the gateway default)' } },
+    async (request) => {
+      const tenantId = tenantScopeOf(request);
+      const own = await policies.stored(tenantId);
+      return { object: 'guardrail_policy', tenant_id: tenantId, source: own === null ? 'default' : 'tenant', policy: own ?? guardrails.defaultSpec };
+    },
+  );
+
+  app.put(
+    '/api/v1/admin/guardrails/policy',
+    {
+      schema: {
+        querystring: z.object({ tenant_id: z.string().optional() }),
+        body: z.strictObject({ policy: guardrailPolicySpecSchema.nullable() }),
+        tags: ['guardrails'],
+        summary: "Set the tenant's guardrail policy: a template (bfsi, permissive, strict, none) or an inline policy; null returns to the gateway default",
+      },
+    },
+    async (request) => {
+      const tenantId = tenantScopeOf(request);
+      if (!(await policies.save(tenantId, request.body.policy))) throw new GatewayError('resource_not_found', { message: 'No such tenant.' });
+      await events.changed({ kind: 'policy', id: tenantId });
+      return { object: 'guardrail_policy', tenant_id: tenantId, source: request.body.policy === null ? 'default' : 'tenant', policy: request.body.policy ?? guardrails.defaultSpec };
+    },
+  );
+
   const loadTemplates = () => import('../guardrails/policy-templates.js');
 
   app.get('/api/v1/admin/guardrails', { schema: { tags: ['guardrails'], summary: 'The built-in guardrails' } }, async () => {
