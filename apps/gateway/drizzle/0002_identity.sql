@@ -118,4 +118,5 @@ CREATE UNIQUE INDEX "users_email_idx" ON "users" USING btree ("email");--> state
 CREATE UNIQUE INDEX "users_sso_subject_idx" ON "users" USING btree ("tenant_id","sso_issuer","sso_subject");--> statement-breakpoint
 CREATE INDEX "users_tenant_idx" ON "users" USING btree ("tenant_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "usage_records_tenant_started_idx" ON "usage_records" USING btree ("tenant_id","started_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "usage_records_user_started_idx" ON "usage_records" USING btree ("user_id","started_at" DESC NULLS LAST);--> statement-breakpoint
 INSERT INTO "tenants" ("id", "name", "slug", "created_at", "updated_at") VALUES ('default', 'Default', 'default', now(), now()) ON CONFLICT DO NOTHING;

@@ -49,7 +49,7 @@ export interface GatewayProcess {
  * Starts the built gateway with its own data directory and arbiter.yaml under `.bench/<name>` (`.bench/` itself for
  * the unnamed one), and waits until it is ready.
  */
-export async function startGatewayProcess(upstreamUrl: string, options: { name?: string; configYaml: string }): Promise<GatewayProcess> {
+export async function startGatewayProcess(upstreamUrl: string, options: { name?: string; configYaml: string; env?: Record<string, string> }): Promise<GatewayProcess> {
   const directory = options.name === undefined ? `${root}.bench` : `${root}.bench/${options.name}`;
   const dataDir = `${directory}/data`;
   const loopStatsFile = `${directory}/event-loop.json`;
@@ -71,6 +71,7 @@ export async function startGatewayProcess(upstreamUrl: string, options: { name?:
     OPENAI_API_KEY: 'sk-emulator',
     OPENAI_BASE_URL: upstreamUrl,
     ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
+    ...options.env,
   };
   const child = canPin
     ? spawn('taskset', ['-c', '1', process.execPath, mainPath], { env, stdio: 'inherit' })

@@ -2,7 +2,8 @@
  * `npm run bench`: the gateway against a direct call to the same fake OpenAI upstream, interleaved in one run.
  * Processes: this load generator, the fake upstream and the embedded database's host process share CPU 0; the
  * gateway process alone is pinned to CPU 1 (when `taskset` exists), so its numbers are per core. Results go to
- * stdout and BENCHMARKS.md. `--guardrails` runs the guardrail comparison instead (guardrails-benchmark.ts).
+ * stdout and BENCHMARKS.md. `--guardrails` runs the guardrail comparison instead (guardrails-benchmark.ts), `--limits` the virtual-key,
+ * rate-limit and budget comparison (limits-benchmark.ts).
  */
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -174,7 +175,10 @@ function writeResults(results: {
   console.log(`\n${lines.join('\n')}\n\nWritten to BENCHMARKS.md`);
 }
 
-if (process.argv.includes('--guardrails')) {
+if (process.argv.includes('--limits')) {
+  const { runLimitsBenchmark } = await import('./limits-benchmark.js');
+  await runLimitsBenchmark({ quick });
+} else if (process.argv.includes('--guardrails')) {
   const { runGuardrailsBenchmark } = await import('./guardrails-benchmark.js');
   await runGuardrailsBenchmark({ quick });
 } else {

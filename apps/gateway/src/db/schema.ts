@@ -52,6 +52,7 @@ export const usageRecords = pgTable(
     index('usage_records_trace_id_idx').on(table.traceId),
     index('usage_records_key_id_idx').on(table.keyId),
     index('usage_records_tenant_started_idx').on(table.tenantId, table.startedAt.desc()),
+    index('usage_records_user_started_idx').on(table.userId, table.startedAt.desc()),
   ],
 );
 
