@@ -16,6 +16,7 @@ export interface BudgetScopeSpec {
 
 /** The budgets that apply to a principal's request now: every level that has one, monthly and daily. */
 export function resolveBudgetScopes(principal: Principal, globalMonthlyUsd: string | undefined, now: Date): BudgetScopeSpec[] {
+  if (globalMonthlyUsd === undefined && !hasBudget(principal)) return [];
   const scopes: BudgetScopeSpec[] = [];
   const add = (scope: BudgetScopeSpec['scope'], scopeId: string, limits: StoredLimits | null | undefined) => {
     if (limits?.monthly_budget_usd !== undefined) scopes.push(createScope(scope, scopeId, principal.tenantId, 'month', limits.monthly_budget_usd, now));
@@ -28,7 +29,30 @@ export function resolveBudgetScopes(principal: Principal, globalMonthlyUsd: stri
   return scopes;
 }
 
+/**
+ * Scope specs are the same for every request of a period: built once per level, id, limit and period, then reused
+ * (the hot path allocates nothing for them). Bounded: cleared when it grows past a generous size.
+ */
+const scopeCache = new Map<string, BudgetScopeSpec>();
+
 export function createScope(
+  scope: BudgetScopeSpec['scope'],
+  scopeId: string,
+  tenantId: string,
+  period: BudgetScopeSpec['period'],
+  limitUsd: string,
+  now: Date,
+): BudgetScopeSpec {
+  const cacheKey = `${scope}|${scopeId}|${tenantId}|${period}|${limitUsd}`;
+  const cached = scopeCache.get(cacheKey);
+  if (cached !== undefined && now.getTime() >= cached.periodStart.getTime() && now.getTime() < cached.periodEndMs) return cached;
+  const built = buildScope(scope, scopeId, tenantId, period, limitUsd, now);
+  if (scopeCache.size >= 100_000) scopeCache.clear();
+  scopeCache.set(cacheKey, built);
+  return built;
+}
+
+function buildScope(
   scope: BudgetScopeSpec['scope'],
   scopeId: string,
   tenantId: string,
@@ -57,4 +81,16 @@ export function nanoToUsd(nano: number): string {
   const text = BigInt(Math.max(0, Math.round(nano))).toString().padStart(10, '0');
   const fraction = text.slice(-9).replace(/0+$/, '');
   return fraction === '' ? text.slice(0, -9) : `${text.slice(0, -9)}.${fraction}`;
+}
+
+function hasBudget(principal: Principal): boolean {
+  const { tenant, user, key } = principal.limits;
+  return (
+    tenant.monthly_budget_usd !== undefined ||
+    tenant.daily_budget_usd !== undefined ||
+    user?.monthly_budget_usd !== undefined ||
+    user?.daily_budget_usd !== undefined ||
+    key?.monthly_budget_usd !== undefined ||
+    key?.daily_budget_usd !== undefined
+  );
 }

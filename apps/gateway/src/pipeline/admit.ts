@@ -8,7 +8,6 @@ import { nanoToUsd, resolveBudgetScopes, usdToNano, type BudgetScopeSpec } from 
 import { loadSpentNano } from '../budgets/budget-seed.js';
 import type { BudgetLedger } from '../limits/budget-ledger.js';
 import type { RateLimitDecision, RateLimiter, WindowLimit } from '../limits/rate-limiter.js';
-import { computeCost } from '../pricing/compute-cost.js';
 import type { Principal } from './authenticate.js';
 
 export interface AdmissionOptions {
@@ -221,17 +220,23 @@ function assertModelAllowed(principal: Principal, requested: string, candidates:
   throw new GatewayError('model_not_allowed', { message: `This key may not use the model '${requested}'.`, param: 'model' });
 }
 
-/** The most this request can cost: prompt estimate plus the full output allowance, at the dearest candidate's prices. */
+/**
+ * The most this request can cost: prompt estimate plus the full output allowance, at the dearest candidate's prices
+ * (the dearer of the text and reasoning output price; the long-context tier when the prompt may reach it). Floating
+ * point is fine here — it is an upper bound, rounded up with a nano-dollar of slack — and far cheaper than the exact
+ * integer arithmetic the settled cost uses.
+ */
 export function maxCostNano(request: Pick<AdmissionRequest, 'candidates' | 'inputTokens' | 'maxOutputTokens'>): number {
   let most = 0;
   for (const model of request.candidates) {
     if (model.price === null) continue;
     const output = Math.min(request.maxOutputTokens ?? model.maxOutputTokens ?? defaultOutputTokens, model.maxOutputTokens ?? Number.MAX_SAFE_INTEGER);
-    const cost = computeCost(
-      { input: { total: request.inputTokens, noCache: request.inputTokens, cacheRead: 0, cacheWrite: 0 }, output: { total: output, text: 0, reasoning: output } },
-      model.price,
-    );
-    most = Math.max(most, usdToNano(cost.total, 'ceil'));
+    const price = model.price.priceAbove200k !== undefined && request.inputTokens > 200_000 ? model.price.priceAbove200k : model.price.price;
+    const inputPrice = Math.max(price.input_per_1m, price.cache_write_per_1m ?? 0);
+    const outputPrice = Math.max(price.output_per_1m, price.reasoning_per_1m ?? 0);
+    // USD per 1M tokens × tokens = nano-USD × 1e-3.
+    const nano = Math.ceil((request.inputTokens * inputPrice + output * outputPrice) * 1000) + 1;
+    most = Math.max(most, nano);
   }
   return most;
 }

@@ -132,6 +132,17 @@ export const ssoAdminRoutes: FastifyPluginAsyncZod<{ database: Database; sso: Ss
     },
   );
 
+  app.delete(
+    '/api/v1/admin/sso/config',
+    { config: { permission: 'sso.manage' }, schema: { querystring: z.object({ tenant_id: z.string().optional() }), tags: ['sso'], summary: 'Remove the SSO configuration (SSO users keep their accounts; they can no longer sign in with SSO)' } },
+    async (request) => {
+      const tenantId = tenantScopeOf(request);
+      const deleted = await database.db.delete(ssoConfigs).where(eq(ssoConfigs.tenantId, tenantId)).returning({ id: ssoConfigs.id });
+      if (deleted.length === 0) throw new GatewayError('resource_not_found', { message: 'This organisation has no SSO configuration.' });
+      return { object: 'sso_config.deleted', tenant_id: tenantId, deleted: true };
+    },
+  );
+
   app.post(
     '/api/v1/admin/sso/discover',
     { config: { permission: 'sso.manage' }, schema: { body: ssoDiscoverRequestSchema, tags: ['sso'], summary: 'Read an issuer’s OpenID configuration (to check it before saving)' } },

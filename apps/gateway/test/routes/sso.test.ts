@@ -128,4 +128,13 @@ describe(`SSO with OIDC (${describeDatabase()})`, () => {
     expect(initiated.statusCode).toBe(404);
     await gateway.app.inject({ method: 'PUT', url: '/api/v1/admin/sso/config', headers: tenant.admin.headers, payload: { enabled: true } });
   });
+
+  it('a deleted configuration ends SSO for the tenant; its SSO users keep their accounts', async () => {
+    const removed = await gateway.app.inject({ method: 'DELETE', url: '/api/v1/admin/sso/config', headers: tenant.admin.headers });
+    expect(removed.statusCode).toBe(200);
+    expect((await gateway.app.inject({ method: 'GET', url: '/api/v1/admin/sso/config', headers: tenant.admin.headers })).statusCode).toBe(404);
+    expect((await gateway.app.inject({ method: 'POST', url: '/api/v1/admin/auth/sso/initiate', payload: { tenant: tenant.slug } })).statusCode).toBe(404);
+    const users = await gateway.app.inject({ method: 'GET', url: '/api/v1/admin/users', headers: tenant.admin.headers });
+    expect((users.json() as { data: { sso: boolean }[] }).data.filter((user) => user.sso).length).toBeGreaterThanOrEqual(2);
+  });
 });
