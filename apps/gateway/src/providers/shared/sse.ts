@@ -5,6 +5,8 @@ import { translateTransportError, type UpstreamResponse } from './http-client.js
  * Server-sent events from an upstream body, one message at a time. Transport failures in the middle of the stream
  * become UpstreamErrors (or the client's abort), so callers can end the client's stream with an error event.
  */
+const feedSlice = 4096;
+
 export async function* readServerSentEvents(
   provider: string,
   response: UpstreamResponse,
@@ -15,8 +17,13 @@ export async function* readServerSentEvents(
   const decoder = new TextDecoder();
   try {
     for await (const chunk of response.body) {
-      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-      while (pending.length > 0) yield pending.shift() as EventSourceMessage;
+      const text = decoder.decode(chunk as Uint8Array, { stream: true });
+      // A large read (a fast upstream sends a whole answer at once) is parsed a slice at a time, so that the first
+      // event reaches the client after parsing a few kilobytes, not the whole read.
+      for (let offset = 0; offset < text.length; offset += feedSlice) {
+        parser.feed(offset === 0 && text.length <= feedSlice ? text : text.slice(offset, offset + feedSlice));
+        while (pending.length > 0) yield pending.shift() as EventSourceMessage;
+      }
     }
   } catch (error) {
     throw translateTransportError(provider, error, signal);
