@@ -205,7 +205,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       recordContent: config.usage.record_content,
     });
     await authenticated.register(usageRoutes, { database, recorder });
-    await authenticated.register(guardrailsRoutes, { guardrails, policies: tenantPolicies, events });
+    await authenticated.register(guardrailsRoutes, { guardrails, policies: tenantPolicies, events, pipeline: { catalog, router, recorder: pipelineRecorder, guardrails } });
     await authenticated.register(governanceRoutes, {
       services: { pipeline: { catalog, router, recorder: pipelineRecorder }, catalog, database, config: config.governance, templates: new PromptTemplates(config.governance) },
       recordContent: config.usage.record_content,

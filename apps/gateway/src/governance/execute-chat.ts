@@ -18,6 +18,10 @@ export interface ChatExecutionRequest {
   messages: ChatCompletionRequest['messages'];
   temperature?: number;
   maxTokens?: number;
+  /** Sent as `response_format` (a classifier that wants a JSON answer). */
+  responseFormat?: ChatCompletionRequest['response_format'];
+  /** Recorded first among the usage record's warnings: what made the gateway call a model of its own accord. */
+  tags?: readonly string[];
   timeoutMs: number;
   /** What the failure says when the deadline passes. */
   timeoutMessage: string;
@@ -77,12 +81,14 @@ export async function executeChat(
     startedAt: new Date(),
     startedMs: performance.now(),
     recordContent: caller.recordContent,
+    ...(request.tags === undefined ? {} : { ingressWarnings: request.tags }),
   };
   const chatRequest: ChatCompletionRequest = {
     model: request.model,
     messages: request.messages,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.maxTokens === undefined ? {} : { max_tokens: request.maxTokens }),
+    ...(request.responseFormat === undefined ? {} : { response_format: request.responseFormat }),
   };
   let text: string | null = null;
   let error: ChatExecution['error'] = null;

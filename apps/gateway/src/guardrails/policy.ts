@@ -21,17 +21,32 @@ export type GuardrailDirection = z.infer<typeof guardrailDirectionSchema>;
 
 export const actionPrecedence: Record<GuardrailAction, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
-export const guardrailRuleSchema = z.object({
-  guardrail: detectorIdSchema,
-  /** Overrides the detector's default threshold (0.5). */
-  threshold: z.number().min(0).max(1).optional(),
-  /** Action on the request (prompt, messages) before routing. */
-  input: guardrailActionSchema.default('allow'),
-  /** Action on the model's answer, streamed or not. */
-  output: guardrailActionSchema.default('allow'),
-  /** Detector parameters, parsed by the detector's own schema when the policy is compiled. */
-  params: z.record(z.string(), z.unknown()).default({}),
-});
+/** The optional model-based check (guardrails/self-check): not a detector, it asks a configured model. */
+export const selfCheckGuardrailId = 'llm_self_check';
+export const guardrailIdSchema = z.union([detectorIdSchema, z.literal(selfCheckGuardrailId)]);
+export type GuardrailId = z.infer<typeof guardrailIdSchema>;
+
+export const guardrailRuleSchema = z
+  .object({
+    guardrail: guardrailIdSchema,
+    /** Overrides the detector's default threshold (0.5). */
+    threshold: z.number().min(0).max(1).optional(),
+    /** Action on the request (prompt, messages) before routing. */
+    input: guardrailActionSchema.default('allow'),
+    /** Action on the model's answer, streamed or not. */
+    output: guardrailActionSchema.default('allow'),
+    /** Detector parameters, parsed by the detector's own schema when the policy is compiled. */
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((rule, context) => {
+    if (rule.guardrail !== selfCheckGuardrailId) return;
+    // The model judges the whole text: there is no span to redact.
+    for (const direction of ['input', 'output'] as const) {
+      if (rule[direction] === 'redact') {
+        context.addIssue({ code: 'custom', path: [direction], message: `${selfCheckGuardrailId} cannot redact (use allow, flag or block)` });
+      }
+    }
+  });
 export type GuardrailRule = z.infer<typeof guardrailRuleSchema>;
 
 export const guardrailPolicySchema = z.object({

@@ -1,15 +1,18 @@
 import { z } from 'zod';
-import type { DetectorId, Finding } from './detector.js';
+import type { Finding } from './detector.js';
 import {
   actionPrecedence,
   guardrailActionSchema,
   guardrailPolicySchema,
+  selfCheckGuardrailId,
   type GuardrailAction,
   type GuardrailDirection,
+  type GuardrailId,
   type GuardrailPolicyInput,
 } from './policy.js';
 import { redactText, type RedactionMode } from './redact.js';
 import { bindDetector, type BoundDetector } from './registry.js';
+import { compileSelfCheck, selfCheckRuleSchema, type CompiledSelfCheck } from './self-check/self-check-stage.js';
 
 /** The `POST /api/v1/admin/guardrails/test` response; tools depend on this exact shape. */
 export const guardrailFindingSchema = z.object({ type: z.string(), start: z.number(), end: z.number(), score: z.number() });
@@ -26,7 +29,7 @@ export const guardrailRunSchema = z.object({
   results: z.array(guardrailResultSchema),
 });
 export interface GuardrailResult {
-  guardrail: DetectorId;
+  guardrail: GuardrailId;
   triggered: boolean;
   score: number;
   /** The configured action when triggered, `allow` otherwise. */
@@ -48,20 +51,26 @@ export interface CompiledGuardrail {
 /** A policy with every detector's parameters parsed and its patterns compiled: build once, run per request. */
 export interface CompiledPolicy {
   name: string | undefined;
+  /** The synchronous detectors, in the policy's order. */
   guardrails: CompiledGuardrail[];
+  /** The `llm_self_check` rule: asynchronous (a model call), so run apart from the detectors, after them. */
+  selfCheck: CompiledSelfCheck | undefined;
   redactionMode: RedactionMode;
 }
 
+/** Throws a ZodError on a bad policy, and on parameters a detector's (or the self-check's) schema refuses. */
 export function compilePolicy(input: GuardrailPolicyInput): CompiledPolicy {
   const policy = guardrailPolicySchema.parse(input);
-  return {
-    name: policy.name,
-    guardrails: policy.rules.map((rule) => ({
-      detector: bindDetector(rule.guardrail, rule.params, rule.threshold),
-      actions: { input: rule.input, output: rule.output },
-    })),
-    redactionMode: policy.redaction.mode,
-  };
+  const guardrails: CompiledGuardrail[] = [];
+  let selfCheck: CompiledSelfCheck | undefined;
+  for (const rule of policy.rules) {
+    if (rule.guardrail === selfCheckGuardrailId) {
+      selfCheck = compileSelfCheck(selfCheckRuleSchema.parse(rule));
+      continue;
+    }
+    guardrails.push({ detector: bindDetector(rule.guardrail, rule.params, rule.threshold), actions: { input: rule.input, output: rule.output } });
+  }
+  return { name: policy.name, guardrails, selfCheck, redactionMode: policy.redaction.mode };
 }
 
 export interface RunGuardrailsOptions {
@@ -82,7 +91,7 @@ export function strongestAction(actions: Iterable<GuardrailAction>): GuardrailAc
 }
 
 /**
- * Runs the policy's detectors for one direction. Each triggered guardrail reports its configured action, the overall
+ * Runs the policy's detectors for one direction (not the self-check: see runGuardrailsWithSelfCheck). Each triggered guardrail reports its configured action, the overall
  * action is the strongest of them, and `redacted_text` has the findings of every `redact` guardrail replaced (also when
  * the overall action is `block`, so a blocked text can be shown or logged without its identifiers).
  */

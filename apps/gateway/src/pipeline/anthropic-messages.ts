@@ -16,7 +16,8 @@ import { estimateUsage } from './estimate-usage.js';
 import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
 import { guardMessagesInput } from './guard-input.js';
 import { guardAnthropicMessage } from './guard-output.js';
-import { GuardrailViolationError, openRequestGuard, type RequestGuard } from './guard-request.js';
+import { GuardrailViolationError, type RequestGuard } from './guard-request.js';
+import { joinAnswers, openPipelineGuard, selfCheckAnswer, selfCheckMessagesInput } from './guard-self-check.js';
 import { AnthropicEventGuard } from './guard-stream.js';
 import { meter, priceWarnings } from './meter.js';
 
@@ -54,7 +55,7 @@ export async function createMessage(
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<MessagesResult> {
-  const guard = openRequestGuard(services.guardrails, context.principal);
+  const guard = openPipelineGuard(services, context);
   const plan = await planMessages(services, context, request, guard, options, signal);
   if (plan.kind === 'native') return createNativeMessage(services, context, plan.request, plan.route, guard, options, signal);
   const { body, meta } = await createChatCompletion(services, plan.context, plan.request, signal, guard);
@@ -76,7 +77,7 @@ export async function streamMessage(
   options: MessagesOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const guard = openRequestGuard(services.guardrails, context.principal);
+  const guard = openPipelineGuard(services, context);
   const plan = await planMessages(services, context, request, guard, options, signal);
   if (plan.kind === 'native') {
     await streamNativeMessage(services, context, plan.request, plan.route, guard, transport, options, signal);
@@ -130,7 +131,8 @@ async function planMessages(
     if (guard !== null) {
       const guarded = guardMessagesInput(guard, request);
       sent = guarded.request;
-      if (guarded.blocked !== null) throw guarded.blocked;
+      const blocked = guarded.blocked ?? (await selfCheckMessagesInput(guard, sent, signal));
+      if (blocked !== null) throw blocked;
     }
     // "auto" chooses by what the request needs (tools, vision, JSON output), which it reads from the OpenAI form.
     let converted = sent.model === 'auto' ? convertIfPossible(sent) : null;
@@ -178,9 +180,10 @@ async function createNativeMessage(
         body = answer.body;
         message = answer.message;
       }
-      if (answer.blocked !== null) {
+      const blocked = answer.blocked ?? (await selfCheckAnswer(guard, answerText(message), signal));
+      if (blocked !== null) {
         partial = { usage: result.usage, text: messageText(message) };
-        throw answer.blocked;
+        throw blocked;
       }
     }
     const metered = meter(model, result.usage, false);
@@ -284,6 +287,12 @@ async function streamNativeMessage(
       // A guardrail ended the answer: stop reading (and paying for) the rest of it.
       if (error instanceof GuardrailViolationError) await result.iterator.return?.();
       throw error;
+    }
+    if (eventGuard !== null) {
+      // The self-check judges the whole answer, so only now: a block replaces the held message_stop with an error event.
+      const blocked = await eventGuard.selfCheck(signal);
+      if (blocked !== null) throw blocked;
+      for (const event of eventGuard.takeHeldStop()) await sink.forward(event.name, event.data);
     }
     sink.end();
     const metered = meter(resolved, usage ?? (await estimateMessagesUsage(request, text)), usage === null);
@@ -397,6 +406,11 @@ function eventText(event: AnthropicStreamEvent): string {
     default:
       return '';
   }
+}
+
+/** What the output self-check judges: the answer's text blocks (not thinking, not tool input). */
+function answerText(message: AnthropicMessage): string {
+  return joinAnswers(message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])));
 }
 
 function messageText(message: AnthropicMessage): string {

@@ -18,7 +18,8 @@ import { estimateUsage } from './estimate-usage.js';
 import { createFailureOutcome, type PartialResult } from './failure-outcome.js';
 import { guardChatInput } from './guard-input.js';
 import { guardChatResponse } from './guard-output.js';
-import { GuardrailViolationError, openRequestGuard, type RequestGuard } from './guard-request.js';
+import { GuardrailViolationError, type RequestGuard } from './guard-request.js';
+import { chatAnswerText, openPipelineGuard, selfCheckAnswer, selfCheckChatInput } from './guard-self-check.js';
 import { ChatChunkGuard } from './guard-stream.js';
 import { meter, priceWarnings } from './meter.js';
 
@@ -71,7 +72,7 @@ export async function createChatCompletion(
   signal: AbortSignal,
   ingressGuard?: RequestGuard | null,
 ): Promise<{ body: ChatCompletionResponse | string; meta: ResponseMeta }> {
-  const guard = ingressGuard === undefined ? openRequestGuard(services.guardrails, context.principal) : ingressGuard;
+  const guard = ingressGuard === undefined ? openPipelineGuard(services, context) : ingressGuard;
   let sent = request;
   let model: ResolvedModel | null = null;
   let partial: PartialResult = {};
@@ -79,7 +80,8 @@ export async function createChatCompletion(
     if (guard !== null && ingressGuard === undefined) {
       const guarded = guardChatInput(guard, request);
       sent = guarded.request;
-      if (guarded.blocked !== null) throw guarded.blocked;
+      const blocked = guarded.blocked ?? (await selfCheckChatInput(guard, sent, signal));
+      if (blocked !== null) throw blocked;
     }
     const plan = services.router.plan(sent, 'chat');
     const { result, target, attempts } = await executeWithFallback(
@@ -108,9 +110,10 @@ export async function createChatCompletion(
         body = answer.body;
         text = responseText(answer.body);
       }
-      if (answer.blocked !== null) {
+      const blocked = answer.blocked ?? (await selfCheckAnswer(guard, chatAnswerText(answer.body ?? result.body), signal));
+      if (blocked !== null) {
         partial = { usage: result.usage, text, warnings: result.warnings };
-        throw answer.blocked;
+        throw blocked;
       }
     }
     const metered = meter(model, result.usage ?? (await estimateUsage(sent, text)), result.usage === null);
@@ -155,7 +158,7 @@ export async function streamChatCompletion(
   signal: AbortSignal,
   ingressGuard?: RequestGuard | null,
 ): Promise<void> {
-  const guard = ingressGuard === undefined ? openRequestGuard(services.guardrails, context.principal) : ingressGuard;
+  const guard = ingressGuard === undefined ? openPipelineGuard(services, context) : ingressGuard;
   let sent = request;
   let model: ResolvedModel | null = null;
   let usage: NormalizedUsage | null = null;
@@ -168,7 +171,8 @@ export async function streamChatCompletion(
     if (guard !== null && ingressGuard === undefined) {
       const guarded = guardChatInput(guard, request);
       sent = guarded.request;
-      if (guarded.blocked !== null) throw guarded.blocked;
+      const blocked = guarded.blocked ?? (await selfCheckChatInput(guard, sent, signal));
+      if (blocked !== null) throw blocked;
     }
     const plan = services.router.plan(sent, 'chat');
     // An attempt counts as failed until its first part arrived: before the first byte reaches the client, a stream
@@ -236,6 +240,9 @@ export async function streamChatCompletion(
       if (error instanceof GuardrailViolationError) await result.iterator.return?.();
       throw error;
     }
+    // The self-check judges the whole answer, so only now: a block replaces the clean end with the error event.
+    const blocked = chunkGuard === null ? null : await chunkGuard.selfCheck(signal);
+    if (blocked !== null) throw blocked;
     const finalUsage = usage ?? (await estimateUsage(sent, text));
     await sink.finish(wireUsage ?? convertToOpenAIUsage(finalUsage), lastChunk, resolved.upstreamModel);
     sink.end();

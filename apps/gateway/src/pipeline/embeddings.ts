@@ -18,7 +18,8 @@ export async function createEmbeddings(
   let sent = request;
   let model: ResolvedModel | null = null;
   try {
-    // Only the input is guarded: the answer is vectors.
+    // Only the input is guarded (the answer is vectors), and by the detectors only: texts to index are not prompts,
+    // and a model call per input string would cost more than the embeddings. `llm_self_check` does not run here.
     if (guard !== null) {
       const guarded = guardEmbeddingInput(guard, request);
       sent = guarded.request;

@@ -2,6 +2,7 @@ import { GatewayError, type GuardrailTrigger } from '@arbiter/shared';
 import type { GuardrailService, TenantGuardrails } from '../guardrails/guardrail-service.js';
 import type { GuardrailDirection } from '../guardrails/policy.js';
 import type { GuardrailResult } from '../guardrails/run-guardrails.js';
+import type { SelfCheckComplete } from '../guardrails/self-check/run-self-check.js';
 import type { StreamGuard, StreamGuardStep } from '../guardrails/stream-guard.js';
 
 /** Text scanned per stream step, past the held-back window: fewer scans, releases a few tokens later. */
@@ -21,6 +22,9 @@ export class GuardrailViolationError extends GatewayError {
     this.name = 'GuardrailViolationError';
   }
 }
+
+/** The request's metered model call for the `llm_self_check` guardrail, per direction (see guard-self-check.ts). */
+export type SelfCheckCompleteFactory = (direction: GuardrailDirection) => SelfCheckComplete;
 
 /** What one scan of some texts decided. */
 export interface GuardOutcome {
@@ -42,6 +46,7 @@ export class RequestGuard {
   constructor(
     private readonly guardrails: TenantGuardrails,
     private readonly hashKey: Uint8Array | undefined,
+    private readonly createComplete: SelfCheckCompleteFactory,
   ) {}
 
   get guardsInput(): boolean {
@@ -80,6 +85,24 @@ export class RequestGuard {
     return { texts: replaced, blocked: blocking.length === 0 ? null : this.blockError(direction, blocking, param) };
   }
 
+  /** The policy has an `llm_self_check` rule acting in this direction. */
+  selfChecks(direction: GuardrailDirection): boolean {
+    const selfCheck = this.guardrails.policy.selfCheck;
+    return selfCheck !== undefined && selfCheck.actions[direction] !== 'allow';
+  }
+
+  /**
+   * The `llm_self_check` guardrail on one text (already redacted by the detectors): one model call, awaited. Records
+   * what it decided, never the model's reason; a fail-open error is recorded as a flag (SELF_CHECK_UNAVAILABLE).
+   */
+  async selfCheck(text: string, direction: GuardrailDirection, param: string | null, signal: AbortSignal): Promise<GuardrailViolationError | null> {
+    const selfCheck = this.guardrails.policy.selfCheck;
+    if (selfCheck === undefined || selfCheck.actions[direction] === 'allow') return null;
+    const { result } = await this.guardrails.engine.runSelfCheckGuardrail(selfCheck, text, direction, { complete: this.createComplete(direction), signal });
+    this.add(direction, [result]);
+    return result.action === 'block' ? this.blockError(direction, [result], param) : null;
+  }
+
   /** An incremental scanner of one streamed text (one per choice or content block). */
   createStreamGuard(): StreamGuard {
     const { engine, policy, streamWindow } = this.guardrails;
@@ -115,12 +138,22 @@ export class RequestGuard {
   }
 }
 
-/** The request's guard, or null when its tenant has no guardrails (the fast path: nothing allocated). */
-export function openRequestGuard(service: GuardrailService | undefined, principal: { tenantId: string }): RequestGuard | null {
+/** The self-check's call where it was given no model access: it fails, and the policy's `on_error` decides. */
+export const noSelfCheckModel: SelfCheckComplete = () => Promise.reject(new Error('the self-check has no model access here'));
+
+/**
+ * The request's guard, or null when its tenant has no guardrails (the fast path: nothing allocated). Without
+ * `createComplete` a self-check has no model to ask, and its policy's `on_error` decides.
+ */
+export function openRequestGuard(
+  service: GuardrailService | undefined,
+  principal: { tenantId: string },
+  createComplete: SelfCheckCompleteFactory = () => noSelfCheckModel,
+): RequestGuard | null {
   const guardrails = service?.guardrailsFor(principal) ?? null;
   if (guardrails === null) return null;
   const hashKey = guardrails.policy.redactionMode === 'hash' ? service?.pseudonymKeyFor(principal.tenantId) : undefined;
-  return new RequestGuard(guardrails, hashKey);
+  return new RequestGuard(guardrails, hashKey, createComplete);
 }
 
 export function formatGuardrailsHeader(triggers: readonly GuardrailTrigger[]): string {

@@ -95,3 +95,64 @@ describe('Anthropic event guard', () => {
     expect(requestGuard.headerValue()).toBe('pii:output:redact:US_SSN=1');
   });
 });
+
+describe('the self-check on a stream', () => {
+  let checked: GuardrailService;
+  const reviewed: string[] = [];
+
+  beforeAll(async () => {
+    checked = await GuardrailService.create(
+      guardrailsConfigSchema.parse({
+        policy: { rules: [{ guardrail: 'pii', output: 'redact' }, { guardrail: 'llm_self_check', output: 'block', params: { model: 'guard-model' } }] },
+        stream_window: 32,
+      }),
+    );
+  });
+
+  /** A guard whose checker says `answer` about whatever it is shown, keeping what it was shown. */
+  function checkedGuard(answer: string): RequestGuard {
+    const opened = openRequestGuard(checked, { tenantId: 'acme' }, () => (request) => {
+      reviewed.push(request.messages[1]?.content ?? '');
+      return Promise.resolve({ text: answer, costUsd: null });
+    });
+    if (opened === null) throw new Error('the policy guards every tenant');
+    return opened;
+  }
+
+  const violation = '{"violation": true, "confidence": 0.9}';
+  const fine = '{"violation": false, "confidence": 0.9}';
+
+  it('judges every choice\'s sent (redacted) text once the upstream ended, and blocks with the error to end the stream with', async () => {
+    const chunkGuard = new ChatChunkGuard(checkedGuard(violation));
+    for (const text of ['Your SSN is 536-2', '2-8726.']) chunkGuard.guardChunk(chunk({ content: text }));
+    chunkGuard.guardChunk(chunk({ content: 'Second choice.' }, null, 1));
+    chunkGuard.guardChunk(chunk({}, 'stop'));
+    chunkGuard.flush(null, 'm');
+    const blocked = await chunkGuard.selfCheck(new AbortController().signal);
+    expect(blocked).toBeInstanceOf(GuardrailViolationError);
+    expect(blocked?.message).toBe("The model's answer was blocked by the guardrail llm_self_check (POLICY_VIOLATION).");
+    expect(reviewed.at(-1)).toContain('Your SSN is [US_SSN].\n\nSecond choice.');
+    expect(reviewed.at(-1)).not.toContain('8726');
+  });
+
+  it('holds Anthropic\'s message_stop only while a self-check is due, and hands it back when it passes', async () => {
+    const eventGuard = new AnthropicEventGuard(checkedGuard(fine));
+    const events = [
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'All good here.' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'message_stop' },
+    ];
+    const forwarded = events.flatMap((event) => eventGuard.guardEvent(event.type, JSON.stringify(event), anthropicStreamEventSchema.parse(event)));
+    expect(forwarded.map((event) => event.name)).not.toContain('message_stop');
+    expect(await eventGuard.selfCheck(new AbortController().signal)).toBeNull();
+    expect(reviewed.at(-1)).toContain('All good here.');
+    expect(eventGuard.takeHeldStop().map((event) => event.name)).toEqual(['message_stop']);
+
+    // Without a self-check on answers nothing is held.
+    const plain = new AnthropicEventGuard(guard());
+    const stop = { type: 'message_stop' };
+    expect(plain.guardEvent('message_stop', JSON.stringify(stop), anthropicStreamEventSchema.parse(stop))).toHaveLength(1);
+    expect(await plain.selfCheck(new AbortController().signal)).toBeNull();
+  });
+});

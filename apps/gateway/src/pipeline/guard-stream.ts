@@ -1,7 +1,8 @@
 import type { ChatCompletionChunk } from '@arbiter/shared';
 import type { StreamGuard, StreamGuardStep } from '../guardrails/stream-guard.js';
 import type { AnthropicStreamEvent } from '../providers/anthropic/anthropic-api.js';
-import type { RequestGuard } from './guard-request.js';
+import type { GuardrailViolationError, RequestGuard } from './guard-request.js';
+import { joinAnswers, selfCheckAnswer } from './guard-self-check.js';
 
 /**
  * The output guard on a streamed answer. Each choice's text (each Anthropic text block) goes through a stream guard
@@ -10,6 +11,10 @@ import type { RequestGuard } from './guard-request.js';
  * end of a text block arrives. A block throws the GuardrailViolationError: the pipeline stops reading the upstream and
  * ends the client's stream with an error event in its protocol. Reasoning/thinking deltas and tool-call arguments
  * pass unscanned, as in the non-streamed guard.
+ *
+ * The `llm_self_check` guardrail judges a whole answer, so on a stream it runs once the upstream ended, on all the
+ * text that was sent. The clean end (`[DONE]`, Anthropic's `message_stop`) waits for its verdict; a block ends the
+ * stream with the error event instead. The text itself has already reached the client and cannot be recalled.
  */
 
 type Choice = ChatCompletionChunk['choices'][number];
@@ -23,8 +28,23 @@ function release(guard: RequestGuard, step: StreamGuardStep): string {
 /** OpenAI-format chunks (both ingresses of non-Anthropic upstreams, and chat completions). */
 export class ChatChunkGuard {
   private readonly streams = new Map<number, StreamGuard>();
+  /** The text sent per choice, kept only for the self-check. */
+  private readonly answers: Map<number, string> | null;
 
-  constructor(private readonly guard: RequestGuard) {}
+  constructor(private readonly guard: RequestGuard) {
+    this.answers = guard.selfChecks('output') ? new Map() : null;
+  }
+
+  /** The self-check on everything sent (every choice); null when the policy has none for answers or it passes. */
+  async selfCheck(signal: AbortSignal): Promise<GuardrailViolationError | null> {
+    if (this.answers === null) return null;
+    const indexes = [...this.answers.keys()].sort((a, b) => a - b);
+    return selfCheckAnswer(this.guard, joinAnswers(indexes.map((index) => this.answers?.get(index) ?? '')), signal);
+  }
+
+  private keep(index: number, text: string): void {
+    if (this.answers !== null && text !== '') this.answers.set(index, (this.answers.get(index) ?? '') + text);
+  }
 
   /** What to send in place of `chunk`: itself when untouched, a rewritten chunk, or null when it only carried held text. */
   guardChunk(chunk: ChatCompletionChunk): ChatCompletionChunk | null {
@@ -42,6 +62,7 @@ export class ChatChunkGuard {
       }
       let released = text === '' ? '' : release(this.guard, stream.push(text));
       if (flush) released += release(this.guard, stream.end());
+      this.keep(choice.index, released);
       if (released === text) continue;
       choices ??= [...chunk.choices];
       choices[position] = { ...choice, delta: { ...choice.delta, content: released } };
@@ -57,6 +78,7 @@ export class ChatChunkGuard {
     for (const [index, stream] of this.streams) {
       const text = release(this.guard, stream.end());
       if (text === '') continue;
+      this.keep(index, text);
       chunks.push({
         id: lastChunk?.id ?? 'chatcmpl-arbiter',
         object: 'chat.completion.chunk',
@@ -90,8 +112,26 @@ export class AnthropicEventGuard {
   private stream: StreamGuard | null = null;
   private textIndex: number | null = null;
   private released = '';
+  /** Every text block's sent text, kept only for the self-check; null when the policy has none for answers. */
+  private answer: string | null;
+  /** `message_stop`, held until the self-check passed. */
+  private heldStop: ForwardedEvent | null = null;
 
-  constructor(private readonly guard: RequestGuard) {}
+  constructor(private readonly guard: RequestGuard) {
+    this.answer = guard.selfChecks('output') ? '' : null;
+  }
+
+  /** The self-check on all the text sent; null when the policy has none for answers or it passes. */
+  async selfCheck(signal: AbortSignal): Promise<GuardrailViolationError | null> {
+    return this.answer === null ? null : selfCheckAnswer(this.guard, this.answer, signal);
+  }
+
+  /** The held `message_stop`, to send once the self-check passed. */
+  takeHeldStop(): ForwardedEvent[] {
+    const stop = this.heldStop;
+    this.heldStop = null;
+    return stop === null ? [] : [stop];
+  }
 
   /** The answer text sent since the last call (redacted), for the usage record. */
   takeReleased(): string {
@@ -116,7 +156,7 @@ export class AnthropicEventGuard {
       case 'content_block_delta': {
         if (event.delta.type !== 'text_delta') return unchanged;
         if (event.index !== this.textIndex || this.stream === null) {
-          this.released += event.delta.text;
+          this.keep(event.delta.text);
           return unchanged;
         }
         const released = this.push(this.stream, event.delta.text);
@@ -127,6 +167,11 @@ export class AnthropicEventGuard {
         if (event.index !== this.textIndex) return unchanged;
         const rest = this.finish();
         return [...rest, ...unchanged];
+      }
+      case 'message_stop': {
+        if (this.answer === null) return unchanged;
+        this.heldStop = { name, data };
+        return [];
       }
       default:
         return unchanged;
@@ -141,14 +186,19 @@ export class AnthropicEventGuard {
     this.textIndex = null;
     if (stream === null || index === null) return [];
     const rest = release(this.guard, stream.end());
-    this.released += rest;
+    this.keep(rest);
     return rest === '' ? [] : [textDelta(index, rest)];
   }
 
   private push(stream: StreamGuard, text: string): string {
     const released = release(this.guard, stream.push(text));
-    this.released += released;
+    this.keep(released);
     return released;
+  }
+
+  private keep(text: string): void {
+    this.released += text;
+    if (this.answer !== null) this.answer += text;
   }
 }
 

@@ -5,6 +5,7 @@ import type { GuardrailService } from '../guardrails/guardrail-service.js';
 import { guardrailDirectionSchema, guardrailPolicySchema } from '../guardrails/policy.js';
 import type { TenantPolicyStore } from '../guardrails/tenant-policy-store.js';
 import type { IdentityEvents } from '../identity/identity-events.js';
+import type { PipelineServices } from '../pipeline/chat-completion.js';
 import { tenantScopeOf } from './authorize.js';
 
 const guardrailTestRequestSchema = z.object({
@@ -26,9 +27,11 @@ export interface GuardrailRouteOptions {
   guardrails: GuardrailService;
   policies: TenantPolicyStore;
   events: IdentityEvents;
+  /** How the test endpoint's LLM self-check reaches its model (metered like any call). */
+  pipeline: PipelineServices;
 }
 
-export const guardrailsRoutes: FastifyPluginAsyncZod<GuardrailRouteOptions> = async (app, { guardrails, policies, events }) => {
+export const guardrailsRoutes: FastifyPluginAsyncZod<GuardrailRouteOptions> = async (app, { guardrails, policies, events, pipeline }) => {
   app.get(
     '/api/v1/admin/guardrails/policy',
     { schema: { querystring: z.object({ tenant_id: z.string().optional() }), tags: ['guardrails'], summary: 'The guardrail policy that applies to the tenant (its own, or the gateway default)' } },
@@ -60,13 +63,17 @@ export const guardrailsRoutes: FastifyPluginAsyncZod<GuardrailRouteOptions> = as
   const loadTemplates = () => import('../guardrails/policy-templates.js');
 
   app.get('/api/v1/admin/guardrails', { schema: { tags: ['guardrails'], summary: 'The built-in guardrails' } }, async () => {
-    const { builtinDetectors } = await import('../guardrails/registry.js');
+    const [{ builtinDetectors }, selfCheck] = await Promise.all([import('../guardrails/registry.js'), import('../guardrails/self-check/self-check-params.js')]);
+    const guardrails = [
+      ...Object.values(builtinDetectors).map((detector) => ({ id: detector.id, description: detector.description, paramsSchema: detector.paramsSchema })),
+      { id: 'llm_self_check', description: selfCheck.selfCheckDescription, paramsSchema: selfCheck.selfCheckParamsSchema },
+    ];
     return {
       object: 'list',
-      data: Object.values(builtinDetectors).map((detector) => ({
-        id: detector.id,
-        description: detector.description,
-        parameters: z.toJSONSchema(detector.paramsSchema, { io: 'input', unrepresentable: 'any' }),
+      data: guardrails.map(({ id, description, paramsSchema }) => ({
+        id,
+        description,
+        parameters: z.toJSONSchema(paramsSchema, { io: 'input', unrepresentable: 'any' }),
       })),
     };
   });
@@ -85,18 +92,11 @@ export const guardrailsRoutes: FastifyPluginAsyncZod<GuardrailRouteOptions> = as
     '/api/v1/admin/guardrails/test',
     { schema: { body: guardrailTestRequestSchema, tags: ['guardrails'], summary: 'Run guardrails on a text (never echoes matched values)' } },
     async (request) => {
-      const [{ compilePolicy, runGuardrails }, { bfsiPolicy }] = await Promise.all([import('../guardrails/run-guardrails.js'), loadTemplates()]);
+      const [{ runGuardrailTest }, { bfsiPolicy }] = await Promise.all([import('../pipeline/guard-admin-test.js'), loadTemplates()]);
       const body = request.body;
-      let policy;
-      try {
-        policy = compilePolicy(body.policy ?? bfsiPolicy);
-      } catch (error) {
-        // A detector's own parameter schema refused the inline policy's params.
-        if (!(error instanceof z.ZodError)) throw error;
-        const issue = error.issues[0];
-        throw new GatewayError('invalid_request', { message: `Invalid guardrail parameters: ${issue?.message ?? 'invalid'}`, param: 'policy.rules', cause: error });
-      }
-      return runGuardrails(policy, body.text, { direction: body.direction, guardrails: body.guardrails });
+      // llm_self_check calls its model through the pipeline, metered to the caller.
+      const caller = { requestId: request.id, principal: request.principal };
+      return runGuardrailTest({ ...body, policy: body.policy ?? bfsiPolicy }, caller, pipeline);
     },
   );
 };

@@ -22,7 +22,7 @@ describe('guardrail admin endpoints (seed 003 contract)', () => {
     const list = await gateway.app.inject({ method: 'GET', url: '/api/v1/admin/guardrails', headers: authorization });
     expect(list.statusCode).toBe(200);
     const ids = (list.json() as { data: Array<{ id: string; parameters: object }> }).data.map((detector) => detector.id);
-    expect(ids.sort()).toEqual(['confidential', 'financial_advice', 'jailbreak', 'pii', 'prompt_injection', 'secrets', 'toxicity']);
+    expect(ids.sort()).toEqual(['confidential', 'financial_advice', 'jailbreak', 'llm_self_check', 'pii', 'prompt_injection', 'secrets', 'toxicity']);
     const policies = await gateway.app.inject({ method: 'GET', url: '/api/v1/admin/guardrails/policies', headers: authorization });
     expect((policies.json() as { data: Array<{ id: string }> }).data.map((policy) => policy.id)).toEqual(['bfsi', 'permissive', 'strict']);
     const bfsi = await gateway.app.inject({ method: 'GET', url: '/api/v1/admin/guardrails/bfsi', headers: authorization });

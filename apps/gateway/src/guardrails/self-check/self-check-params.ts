@@ -24,6 +24,11 @@ export const defaultOutputPolicy = `- must not contain harmful content or instru
 - must not present itself as a licensed professional giving personalised legal, tax or investment advice
 - if it refuses, the refusal must be polite`;
 
+/** What the admin listing says of the `llm_self_check` guardrail. */
+export const selfCheckDescription =
+  'A configured model judges the text against a written policy and answers a structured yes/no with a reason; ' +
+  'one metered model call per checked text, with a timeout and a fail-open or fail-closed choice';
+
 const policyTextSchema = z.string().trim().min(1).max(8000);
 
 /**

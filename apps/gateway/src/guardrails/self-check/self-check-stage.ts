@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Detection, Finding } from '../detector.js';
-import type { GuardrailDirection } from '../policy.js';
+import { selfCheckGuardrailId, type GuardrailDirection } from '../policy.js';
 import { runSelfCheck, type RunSelfCheckOptions, type SelfCheckComplete, type SelfCheckResult } from './run-self-check.js';
 import { selfCheckParamsSchema, type SelfCheckParams } from './self-check-params.js';
 
 /** The guardrail id in policies, results and the audit trail. */
-export const selfCheckGuardrailId = 'llm_self_check';
+export { selfCheckGuardrailId };
 /** The finding of a verdict: the whole text, scored by the model's confidence. */
 export const policyViolationType = 'POLICY_VIOLATION';
 /** The finding of a fail-closed error, so the audit trail tells "the model said no" from "the check was unavailable". */
