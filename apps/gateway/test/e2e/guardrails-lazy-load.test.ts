@@ -14,7 +14,8 @@ const SSN = '536-22-8726';
 let env: E2EEnvironment;
 
 beforeAll(async () => {
-  env = await startE2EEnvironment();
+  // Its own database: other tests' tenants with guardrail policies of their own would (rightly) load the detectors.
+  env = await startE2EEnvironment({ privateDatabase: true });
 });
 afterAll(async () => {
   await env.close();

@@ -6,7 +6,7 @@ import { startAnthropicEmulator } from '../../src/emulators/anthropic-emulator.j
 import type { EmulatorHandle } from '../../src/emulators/emulator-server.js';
 import { startOpenAIEmulator } from '../../src/emulators/openai-emulator.js';
 import type { Database } from '../../src/db/database.js';
-import { openTestDatabase } from './test-database.js';
+import { openPrivateTestDatabase, openTestDatabase } from './test-database.js';
 import { MASTER_KEY, startTestGateway, uniqueProviderId, type TestGateway } from './test-gateway.js';
 
 export const EMULATOR_KEY = 'sk-emulator';
@@ -34,10 +34,13 @@ export interface E2EOptions {
   routing?: z.input<typeof gatewayConfigSchema>['routing'];
   /** The `guardrails:` section (default: policy none). */
   guardrails?: z.input<typeof gatewayConfigSchema>['guardrails'];
+  /** A database of the test's own: for assertions about what the whole gateway does that other tests' rows (tenants
+   *  with their own guardrail policies, say) would change on a shared PostgreSQL. */
+  privateDatabase?: boolean;
 }
 
 export async function startE2EEnvironment(options: E2EOptions = {}): Promise<E2EEnvironment> {
-  const database = await openTestDatabase();
+  const database = options.privateDatabase === true ? await openPrivateTestDatabase() : await openTestDatabase();
   const openaiEmulator = await startOpenAIEmulator({ apiKey: EMULATOR_KEY });
   const anthropicEmulator = await startAnthropicEmulator({ apiKey: EMULATOR_KEY });
   const localProvider = uniqueProviderId('local');
