@@ -46,24 +46,13 @@ export function createScope(
   const cacheKey = `${scope}|${scopeId}|${tenantId}|${period}|${limitUsd}`;
   const cached = scopeCache.get(cacheKey);
   if (cached !== undefined && now.getTime() >= cached.periodStart.getTime() && now.getTime() < cached.periodEndMs) return cached;
-  const built = buildScope(scope, scopeId, tenantId, period, limitUsd, now);
-  if (scopeCache.size >= 100_000) scopeCache.clear();
-  scopeCache.set(cacheKey, built);
-  return built;
-}
-
-function buildScope(
-  scope: BudgetScopeSpec['scope'],
-  scopeId: string,
-  tenantId: string,
-  period: BudgetScopeSpec['period'],
-  limitUsd: string,
-  now: Date,
-): BudgetScopeSpec {
   const start = period === 'month' ? new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) : new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const end = period === 'month' ? Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) : start.getTime() + 86_400_000;
   const label = period === 'month' ? start.toISOString().slice(0, 7) : start.toISOString().slice(0, 10);
-  return { scope, scopeId, tenantId, period, periodStart: start, periodEndMs: end, limitNano: usdToNano(limitUsd, 'floor'), key: `budget:${scope}:${scopeId}:${period}:${label}` };
+  const built = { scope, scopeId, tenantId, period, periodStart: start, periodEndMs: end, limitNano: usdToNano(limitUsd, 'floor'), key: `budget:${scope}:${scopeId}:${period}:${label}` };
+  if (scopeCache.size >= 100_000) scopeCache.clear();
+  scopeCache.set(cacheKey, built);
+  return built;
 }
 
 /** Exact decimal USD → integer nano-USD (1e-9), rounded as asked: budgets down, costs up (never under-count spend). */

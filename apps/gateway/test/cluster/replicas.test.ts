@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createdApiKeySchema, tenantViewSchema } from '@arbiter/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import { Pool } from 'undici';
@@ -14,6 +12,7 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { usageRecords } from '../../src/db/schema.js';
 import type { EmulatorHandle } from '../../src/emulators/emulator-server.js';
 import { startOpenAIEmulator } from '../../src/emulators/openai-emulator.js';
+import { spawnGatewayProcess } from '../support/gateway-process.js';
 
 /**
  * Three gateway processes on the machine's one Redis and one PostgreSQL, as replicas behind a load balancer: budgets,
@@ -31,40 +30,17 @@ let emulator: EmulatorHandle;
 let database: Database;
 const replicas: { origin: string; child: ChildProcess; pool: Pool }[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 async function startReplica(): Promise<void> {
-  const port = await freePort();
-  const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      ARBITER_MASTER_KEY: MASTER_KEY,
-      ARBITER_DATA_DIR: mkdtempSync(join(tmpdir(), 'arbiter-cluster-')),
-      ARBITER_LOG_LEVEL: 'warn',
-      ARBITER_REDIS_PREFIX: prefix,
-      OPENAI_API_KEY: 'sk-emulator',
-      OPENAI_BASE_URL: emulator.url,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const { origin, child } = await spawnGatewayProcess({
+    ARBITER_MASTER_KEY: MASTER_KEY,
+    ARBITER_DATA_DIR: mkdtempSync(join(tmpdir(), 'arbiter-cluster-')),
+    ARBITER_LOG_LEVEL: 'warn',
+    ARBITER_REDIS_PREFIX: prefix,
+    OPENAI_API_KEY: 'sk-emulator',
+    OPENAI_BASE_URL: emulator.url,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
   });
-  const origin = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let attempt = 0; attempt < 300 && !ready; attempt++) {
-    ready = await fetch(`${origin}/ready`).then((response) => response.ok, () => false);
-    if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  if (!ready) throw new Error(`replica on ${origin} did not become ready`);
   replicas.push({ origin, child, pool: new Pool(origin, { connections: 64 }) });
 }
 

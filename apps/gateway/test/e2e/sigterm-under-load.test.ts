@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { inArray } from 'drizzle-orm';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +10,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { usageRecords } from '../../src/db/schema.js';
 import type { EmulatorHandle } from '../../src/emulators/emulator-server.js';
 import { startOpenAIEmulator } from '../../src/emulators/openai-emulator.js';
+import { spawnGatewayProcess } from '../support/gateway-process.js';
 import { describeDatabase } from '../support/test-database.js';
 
 const MASTER_KEY = 'sk-sigterm-test';
@@ -25,44 +23,23 @@ afterAll(async () => {
   await emulator.close();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 describe(`usage records survive a SIGTERM under load (${describeDatabase()})`, () => {
   it('every request that got an answer has its record after the process exits', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'arbiter-sigterm-'));
-    const port = await freePort();
     const { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl } = readEnv();
-    const mainPath = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
+    const { origin, child, exited } = await spawnGatewayProcess(
+      {
         ARBITER_MASTER_KEY: MASTER_KEY,
         ARBITER_DATA_DIR: dataDir,
         ARBITER_LOG_LEVEL: 'warn',
         OPENAI_API_KEY: 'sk-emulator',
         OPENAI_BASE_URL: emulator.url,
-        ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }),
+        DATABASE_URL: databaseUrl,
         // With REDIS_URL the process only becomes ready once its Redis probe answers.
-        ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+        REDIS_URL: redisUrl,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const origin = `http://127.0.0.1:${port}`;
-    let ready = false;
-    for (let attempt = 0; attempt < 200 && !ready; attempt++) {
-      ready = await fetch(`${origin}/ready`).then((response) => response.ok, () => false);
-      if (!ready) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(ready).toBe(true);
+      200,
+    );
 
     const pool = new Pool(origin, { connections: 32 });
     const answered: string[] = [];
