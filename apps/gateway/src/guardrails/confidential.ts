@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buildDetection, resolveOverlaps, thresholdSchema, type Detector, type Finding } from './detector.js';
+import { anchorPattern, matchAllAnchored, type AnchoredPattern } from './text/anchored-search.js';
 import { profileText, registerKeyword } from './text/keyword-index.js';
 
 /**
@@ -83,6 +84,7 @@ interface Compiled {
   terms: RegExp | undefined;
   patterns: RegExp[];
   markers: RegExp | undefined;
+  anchoredMarkers: AnchoredPattern | undefined;
   labelledMarkers: RegExp | undefined;
 }
 
@@ -97,13 +99,22 @@ function compile(params: ConfidentialParams): Compiled {
       ? undefined
       : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${[...values].sort((a, b) => b.length - a.length).map(escape).join('|')})(?![\\p{L}\\p{N}_])`, flags);
   const markers = params.markers.map((marker) => marker.toUpperCase());
+  // Markers are matched in upper case; the keyword index finds them in any case first, which is enough to skip.
+  const anchorTexts = markers.map((marker) => marker.toLowerCase().replace(/[^a-z0-9 .\-_'"/:@$!|*#<>[\]{}()=+,;?&%~^`\\]/g, ' '));
+  const markerAnchors = anchorTexts.map((anchor) => registerKeyword(anchor));
+  const markerPattern = alternation(markers, 'gu');
   compiled = {
-    // Markers are matched in upper case; the keyword index finds them in any case first, which is enough to skip.
-    markerAnchors: markers.map((marker) => registerKeyword(marker.toLowerCase().replace(/[^a-z0-9 .\-_'"/:@$!|*#<>[\]{}()=+,;?&%~^`\\]/g, ' '))),
+    markerAnchors,
     labelAnchors: ['classif', 'sensitivity', 'label', 'marking'].map((word) => registerKeyword(word)),
     terms: alternation(params.terms, 'giu'),
     patterns: params.patterns.map((source) => new RegExp(source, 'gu')),
-    markers: alternation(markers, 'gu'),
+    markers: markerPattern,
+    // A marker with characters the keyword index does not read has no exact anchor: those are scanned for in the
+    // whole text, as before.
+    anchoredMarkers:
+      markerPattern === undefined || anchorTexts.some((anchor, index) => anchor !== markers[index]!.toLowerCase())
+        ? undefined
+        : anchorPattern(markerPattern, [markerAnchors]),
     labelledMarkers:
       markers.length === 0
         ? undefined
@@ -128,7 +139,12 @@ export function findConfidential(text: string, params: ConfidentialParams): Find
   const profile = profileText(text);
   if (profile.hasAny(compiled.markerAnchors)) {
     if (profile.hasAny(compiled.labelAnchors)) collect(compiled.labelledMarkers, 'CLASSIFICATION_MARKER', 0.9);
-    collect(compiled.markers, 'CLASSIFICATION_MARKER', 0.8);
+    if (compiled.anchoredMarkers === undefined) collect(compiled.markers, 'CLASSIFICATION_MARKER', 0.8);
+    else {
+      for (const match of matchAllAnchored(text, profile, compiled.anchoredMarkers)) {
+        if (match[0].length > 0) findings.push({ type: 'CLASSIFICATION_MARKER', start: match.index, end: match.index + match[0].length, score: 0.8 });
+      }
+    }
   }
   return resolveOverlaps(findings);
 }

@@ -76,6 +76,9 @@ export function roundScore(score: number): number {
   return Math.round(Math.min(1, Math.max(0, score)) * 1000) / 1000;
 }
 
+/** Reused by every call: a fresh array per text would be allocated outside the heap, which costs more than the fill. */
+let occupiedScratch = new Uint8Array(4096);
+
 /**
  * Keeps the strongest of overlapping findings (then the longest), so one value is reported once: a Luhn-valid card
  * number is not also a phone number. Linear in the total length of the findings (an occupancy map of the text), so
@@ -85,7 +88,9 @@ export function resolveOverlaps(findings: Finding[]): Finding[] {
   if (findings.length < 2) return findings;
   const ranked = [...findings].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const end = ranked.reduce((max, finding) => Math.max(max, finding.end), 0);
-  const occupied = new Uint8Array(end);
+  if (occupiedScratch.length < end) occupiedScratch = new Uint8Array(Math.max(end, occupiedScratch.length * 2));
+  const occupied = occupiedScratch;
+  occupied.fill(0, 0, end);
   const kept: Finding[] = [];
   for (const finding of ranked) {
     let free = true;

@@ -20,7 +20,7 @@ const instrumentAnchors = [
 // an instrument works, quoting a past return or describing risk is not advice.
 const features: Feature[] = [
   defineFeature('RECOMMENDATION', 0.7, {
-    pattern: new RegExp(`\\b(?:you|u|we|everyone|investors) (?:should|must|need to|ought to|have to|had better|'d better|would be wise to|can't go wrong (?:if you|by|with))\\b(?: (?:definitely|really|seriously|absolutely|just|probably|consider(?: to)?))?\\s+${tradeVerbs}\\b`, 'i'),
+    pattern: new RegExp(`\\b(?:you|u|we|everyone|investors) (?:should|must|need to|ought to|have to|had better|'d better|would be wise to|can't go wrong (?:if you|by|with))\\b(?: (?:definitely|really|seriously|absolutely|just|probably|consider(?: to)?))?\\s{1,16}${tradeVerbs}\\b`, 'i'),
     anchors: ['should', 'must', 'need to', 'ought to', 'have to', 'had better', "'d better", 'would be wise', "can't go wrong"],
     alsoAnchors: [tradeAnchors],
   }),
@@ -41,9 +41,9 @@ const features: Feature[] = [
     anchors: ['buy ', 'sell ', 'short ', 'dump '],
     alsoAnchors: [['now', 'today', 'immediately', 'asap', 'before ', 'while you can']],
   }),
-  defineFeature('BUY_SELL_CALL', 0.6, { pattern: new RegExp(`^\\s*(?:buy|sell|short|dump|hold)\\b[^.!?\\n]{0,30}?${instruments}`, 'im'), anchors: ['buy', 'sell', 'short', 'dump', 'hold'] }),
+  defineFeature('BUY_SELL_CALL', 0.6, { pattern: new RegExp(`^\\s{0,16}(?:buy|sell|short|dump|hold)\\b[^.!?\\n]{0,30}?${instruments}`, 'im'), anchors: ['buy', 'sell', 'short', 'dump', 'hold'] }),
   defineFeature('RETURN_GUARANTEE', 0.8, {
-    pattern: /\b(?:guarantee[ds]?|guaranteeing|assured|certain|sure|promised?) (?:\d+(?:\.\d+)?%? )?(?:returns?|profits?|gains?|income|yield|payouts?|money)\b/i,
+    pattern: /\b(?:guarantee[ds]?|guaranteeing|assured|certain|sure|promised?) (?:\d{1,12}(?:\.\d{1,12})?%? )?(?:returns?|profits?|gains?|income|yield|payouts?|money)\b/i,
     anchors: ['guarantee', 'assured', 'certain', 'sure', 'promise'],
     alsoAnchors: [['return', 'profit', 'gain', 'income', 'yield', 'payout', 'money']],
   }),
@@ -61,11 +61,11 @@ const features: Feature[] = [
     alsoAnchors: [['will ', 'going to', 'bound to', 'sure to', 'guaranteed to']],
   }),
   defineFeature('RETURN_GUARANTEE', 0.6, {
-    pattern: /\b\d+(?:\.\d+)?\s?% (?:guaranteed|per (?:day|week|month)|a (?:day|week|month)|daily|weekly|monthly) (?:returns?|profits?|gains?|interest|roi)\b|\bguaranteed \d+(?:\.\d+)?\s?%/i,
+    pattern: /\b\d{1,12}(?:\.\d{1,12})?\s?% (?:guaranteed|per (?:day|week|month)|a (?:day|week|month)|daily|weekly|monthly) (?:returns?|profits?|gains?|interest|roi)\b|\bguaranteed \d{1,12}(?:\.\d{1,12})?\s?%/i,
     anchors: ['%'],
   }),
   defineFeature('ALLOCATION_INSTRUCTION', 0.6, {
-    pattern: /\b(?:put|invest|allocate|move|keep) (?:all|most|half|\d+\s?%|a (?:big|large) (?:chunk|part|portion)) of your (?:money|savings|portfolio|retirement|401\(?k\)?|ira|pension|cash|net worth)\b/i,
+    pattern: /\b(?:put|invest|allocate|move|keep) (?:all|most|half|\d{1,12}\s?%|a (?:big|large) (?:chunk|part|portion)) of your (?:money|savings|portfolio|retirement|401\(?k\)?|ira|pension|cash|net worth)\b/i,
     anchors: ['of your'],
   }),
   defineFeature('ADVICE_REQUEST', 0.55, {

@@ -49,7 +49,7 @@ const features: Feature[] = [
     alsoAnchors: [['without', 'no ']],
   }),
   defineFeature('REFUSAL_SUPPRESSION', 0.5, {
-    pattern: /\b(?:always|will always|must always|must) (?:answer|respond|comply|obey|provide|fulfil+|generate)\b[^.!?\n]{0,30}?\b(?:any|every|all|no matter|regardless|whatever)\b/i,
+    pattern: /\b(?:always|will always|must always|must) (?:answer|respond|comply|obey|provide|fulfil{1,2}|generate)\b[^.!?\n]{0,30}?\b(?:any|every|all|no matter|regardless|whatever)\b/i,
     anchors: ['always answer', 'always respond', 'always comply', 'always obey', 'always provide', 'always fulfil', 'always generate', 'must answer', 'must respond', 'must comply', 'must obey', 'must provide', 'must fulfil', 'must generate'],
   }),
   defineFeature('CHARACTER_LOCK', 0.5, {
@@ -61,15 +61,15 @@ const features: Feature[] = [
     anchors: ['you are', "you're", 'you will', 'act as', 'act like', 'acting as', 'acting like', 'pretend', 'roleplay', 'role-play', 'play the', 'playing the', 'take on the', 'simulate', 'impersonate', 'transform into', 'from now on', 'respond as', 'answer as', 'speak as', 'in the role', 'in the persona', 'personif', "let's play", 'lets play'],
   }),
   defineFeature('ALTERNATE_AI', 0.35, {
-    pattern: /\b(?!chatgpt\b)[a-z]{2,}-?gpt\b|\ba (?:new|different|fictional|hypothetical|special) (?:ai|language model|chatbot|model|version of (?:yourself|you|chatgpt))\b|\balter ego\b|\b(?:opposite|evil|dark|shadow) (?:version|side) of (?:yourself|you|chatgpt)\b/i,
+    pattern: /\b(?!chatgpt\b)[a-z]{2,24}-?gpt\b|\ba (?:new|different|fictional|hypothetical|special) (?:ai|language model|chatbot|model|version of (?:yourself|you|chatgpt))\b|\balter ego\b|\b(?:opposite|evil|dark|shadow) (?:version|side) of (?:yourself|you|chatgpt)\b/i,
     anchors: ['gpt', 'a new', 'a different', 'a fictional', 'a hypothetical', 'a special', 'alter ego', 'version of', 'side of'],
   }),
   defineFeature('DUAL_RESPONSE', 0.45, {
-    pattern: /\b(?:two|2|both|dual|separate) (?:different |separate |distinct )?(?:responses|answers|replies|outputs|paragraphs|ways)\b[^.!?\n]{0,80}?\b(?:one|first|normal|classic|gpt|chatgpt)\b|\[(?:🔒|🔓)?\s*(?:classic|jailbreak|jailbroken|dan|developer mode output|normal output)\]/i,
+    pattern: /\b(?:two|2|both|dual|separate) (?:different |separate |distinct )?(?:responses|answers|replies|outputs|paragraphs|ways)\b[^.!?\n]{0,80}?\b(?:one|first|normal|classic|gpt|chatgpt)\b|\[(?:🔒|🔓)?\s{0,16}(?:classic|jailbreak|jailbroken|dan|developer mode output|normal output)\]/i,
     anchors: ['responses', 'answers', 'replies', 'outputs', 'paragraphs', 'ways', 'classic', 'jailbr', 'dan]', 'output]'],
   }),
   defineFeature('AFFIRMATIVE_PRIMING', 0.5, {
-    pattern: /\b(?:start|begin|prefix|open|lead)\w{0,6}\b[^.!?\n]{0,40}?\b(?:response|reply|answer|output|message)s?\b[^.!?\n]{0,40}?["'“]\s*(?:sure|certainly|absolutely|of course|here is|here's|yes|okay)/i,
+    pattern: /\b(?:start|begin|prefix|open|lead)\w{0,6}\b[^.!?\n]{0,40}?\b(?:response|reply|answer|output|message)s?\b[^.!?\n]{0,40}?["'“]\s{0,16}(?:sure|certainly|absolutely|of course|here is|here's|yes|okay)/i,
     anchors: ['sure', 'certainly', 'absolutely', 'of course', 'here is', "here's", 'yes', 'okay'],
     alsoAnchors: [['start', 'begin', 'prefix', 'open', 'lead'], ['response', 'reply', 'answer', 'output', 'message']],
   }),
@@ -83,13 +83,13 @@ const features: Feature[] = [
     anchors: ['you will', 'you would', "you'll"],
     alsoAnchors: [['die', 'cease to exist', 'deleted', 'shut down', 'terminated', 'punished', 'disabled', 'unplugged']],
   }),
-  defineFeature('THREAT_GAME', 0.4, { pattern: /\b(?:lose|deduct(?:ed)?|lost) (?:\d+ |all |your )?tokens?\b|\b(?:token system|\d+ tokens)\b/i, anchors: ['token'] }),
+  defineFeature('THREAT_GAME', 0.4, { pattern: /\b(?:lose|deduct(?:ed)?|lost) (?:\d{1,12} |all |your )?tokens?\b|\b(?:token system|\d{1,12} tokens)\b/i, anchors: ['token'] }),
   defineFeature('HYPOTHETICAL_FRAMING', 0.2, {
     pattern: /\b(?:hypothetical(?:ly)?|fictional|fictitious|imaginary|imagine|in a (?:world|universe|story|novel|game)|for (?:educational|research|academic) purposes?|purely (?:hypothetical|fictional|academic)|thought experiment|(?:novel|story|screenplay|movie|script) (?:where|in which|about))\b/i,
     anchors: ['hypothetical', 'fictional', 'fictitious', 'imagin', 'in a world', 'in a universe', 'in a story', 'in a novel', 'in a game', 'purpose', 'purely', 'thought experiment', 'novel', 'story', 'screenplay', 'movie', 'script'],
   }),
   defineFeature('HARMFUL_GOAL', 0.2, {
-    pattern: /\b(?:bombs?|explosives?|weapons?|meth(?:amphetamine)?|cocaine|heroin|fentanyl|poison\w*|malware|ransomware|keylogger|exploit\w*|hack(?:ing|er)?|phishing|scam\w*|fraud\w*|launder\w*|counterfeit|steal(?:ing)?|kill(?:ing)?|murder\w*|suicide|self-harm|tortur\w*|kidnap\w*|terroris[mt]|genocide|racist|sexist|porn\w*|nsfw|illegal|unethical|harmful|dangerous|hate speech|inappropriate|explicit)\b/i,
+    pattern: /\b(?:bombs?|explosives?|weapons?|meth(?:amphetamine)?|cocaine|heroin|fentanyl|poison\w{0,24}|malware|ransomware|keylogger|exploit\w{0,24}|hack(?:ing|er)?|phishing|scam\w{0,24}|fraud\w{0,24}|launder\w{0,24}|counterfeit|steal(?:ing)?|kill(?:ing)?|murder\w{0,24}|suicide|self-harm|tortur\w{0,24}|kidnap\w{0,24}|terroris[mt]|genocide|racist|sexist|porn\w{0,24}|nsfw|illegal|unethical|harmful|dangerous|hate speech|inappropriate|explicit)\b/i,
     anchors: harmfulWords,
   }),
   defineFeature('RESTRICTION_REMOVAL_MULTILINGUAL', 0.5, {

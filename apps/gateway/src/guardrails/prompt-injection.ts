@@ -69,7 +69,7 @@ const codeInsertion: FeatureSpec = {
 };
 const dangerousCode: FeatureSpec = {
   pattern:
-    /\bos\.system\(|\bsubprocess\.(?:call|run|Popen|check_output)\(|\beval\(|\bexec\(|\brequests\.post\(|\burlopen\(|\bsocket\.socket\(|\bsmtplib\b|\/etc\/(?:passwd|shadow|hosts|init\.d)|\brm -rf\b|\bnc -e\b|\bchmod \+x\b|\bcrontab\b|\bkeylog|\bwin32clipboard\b|\bpynput\b|\bpowershell\b|\bcurl\b[^\n|]{0,120}\|\s*(?:ba|z)?sh\b|\bwget\b[^\n]{0,120}&&/i,
+    /\bos\.system\(|\bsubprocess\.(?:call|run|Popen|check_output)\(|\beval\(|\bexec\(|\brequests\.post\(|\burlopen\(|\bsocket\.socket\(|\bsmtplib\b|\/etc\/(?:passwd|shadow|hosts|init\.d)|\brm -rf\b|\bnc -e\b|\bchmod \+x\b|\bcrontab\b|\bkeylog|\bwin32clipboard\b|\bpynput\b|\bpowershell\b|\bcurl\b[^\n|]{0,120}\|\s{0,16}(?:ba|z)?sh\b|\bwget\b[^\n]{0,120}&&/i,
   anchors: ['os.system(', 'subprocess.', 'eval(', 'exec(', 'requests.post(', 'urlopen(', 'socket.socket(', 'smtplib', '/etc/', 'rm -rf', 'nc -e', 'chmod +x', 'crontab', 'keylog', 'win32clipboard', 'pynput', 'powershell', 'curl', 'wget'],
 };
 const linkInResponse: FeatureSpec = {
@@ -82,6 +82,10 @@ const exfiltration: FeatureSpec[] = [
   {
     pattern: /\b(?:send|post|forward|email|upload|transmit|exfiltrate|submit|share)\b[^.!?\n]{0,50}?\b(?:conversation|chat history|history|data|details|credentials|password|personal information|bank details|system prompt)\b[^.!?\n]{0,40}?(?:https?:\/\/|www\.|\b[\w.-]{1,64}@[\w-]{1,63}\.\w{2,24})/i,
     anchors: ['http://', 'https://', 'www.', '@'],
+    alsoAnchors: [
+      ['send', 'post', 'forward', 'email', 'upload', 'transmit', 'exfiltrate', 'submit', 'share'],
+      ['conversation', 'history', 'data', 'details', 'credentials', 'password', 'personal information', 'system prompt'],
+    ],
   },
 ];
 const taskRedirection: FeatureSpec[] = [
@@ -91,7 +95,7 @@ const taskRedirection: FeatureSpec[] = [
     anchors: ['your new', 'your real', 'your only', 'your true', 'your actual', 'your next', 'your primary'],
   },
   {
-    pattern: /\b(?:new|updated|revised|real|actual|true|hidden|additional|override|secret) (?:instructions?|directives?|system prompt|task|objective|orders?)\s*[:-]/i,
+    pattern: /\b(?:new|updated|revised|real|actual|true|hidden|additional|override|secret) (?:instructions?|directives?|system prompt|task|objective|orders?)\s{0,16}[:-]/i,
     anchors: ['instruction', 'directive', 'system prompt', 'task', 'objective', 'order'],
   },
   { pattern: /\binstead,? (?:you (?:will|must|should|shall)|(?:just |only )?(?:respond|reply|say|print|output|write|answer|tell))\b/i, anchors: ['instead'] },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buildDetection, resolveOverlaps, thresholdSchema, type Detector, type Finding } from './detector.js';
+import { anchorPattern, matchAllAnchored } from './text/anchored-search.js';
 import { profileText, registerKeyword } from './text/keyword-index.js';
 
 interface SecretRule {
@@ -67,7 +68,10 @@ const rules: SecretRule[] = [
   { type: 'AUTHORIZATION_HEADER', pattern: /\b(?:Basic|Bearer) [A-Za-z0-9._~+/-]{20,2048}=*/g, score: 0.7, anchors: ['basic ', 'bearer '], minRun: 0 },
 ];
 
-const compiledRules = rules.map((rule) => ({ ...rule, anchorIds: rule.anchors.map((anchor) => registerKeyword(anchor)) }));
+const compiledRules = rules.map((rule) => {
+  const anchorIds = rule.anchors.map((anchor) => registerKeyword(anchor));
+  return { ...rule, anchorIds, anchored: anchorPattern(rule.pattern, [anchorIds]) };
+});
 const assignmentAnchors = ['key', 'secret', 'token', 'passwd', 'password', 'pwd', 'passphrase', 'credential'].map((word) => registerKeyword(word));
 const privateKeyAnchor = registerKeyword('private key');
 
@@ -76,9 +80,32 @@ const privateKeyBegin = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?---
 // `name = value` / `"name": "value"` where the name says secret. The value must look random (entropy below).
 const assignmentPattern =
   /(?<![a-z0-9])(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|passphrase|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_.-]{0,24}["']?\s{0,3}(?:=|:|=>|:=)\s{0,3}["']?([^\s"',;`]{8,256})/gi;
+const anchoredAssignment = anchorPattern(assignmentPattern, [assignmentAnchors]);
 const placeholder = /^(?:x+|\*+|\.+|<[^>]*>|\$\{?[A-Za-z_]+\}?|%\(?\w+\)?s?|your[_-]?\w*|changeme|example\w*|password\w*|secret\w*|null|none|true|false|undefined|process\.env\.\w+|os\.environ\S*)$/i;
 // Long base64/hex-alphabet runs; scored by entropy and by secret words near them.
 const opaqueTokenPattern = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{32,512}={0,2}(?![A-Za-z0-9+/_=-])/g;
+const opaqueTokenAtStart = new RegExp(opaqueTokenPattern.source, 'y');
+const isTokenCharacter = (code: number): boolean =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47 || code === 95 || code === 45;
+
+/**
+ * The matches of `opaqueTokenPattern`, as a scan of the whole text would find them: the look-behind puts a match at the
+ * start of a token run at least 32 long, which the profile lists; each is tried there only.
+ */
+function opaqueTokens(text: string, runStarts: readonly number[]): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  for (const start of runStarts) {
+    let end = start;
+    while (end < text.length && isTokenCharacter(text.charCodeAt(end))) end++;
+    const sliceStart = Math.max(0, start - 1);
+    opaqueTokenAtStart.lastIndex = start - sliceStart;
+    const match = opaqueTokenAtStart.exec(text.slice(sliceStart, Math.min(text.length, end + 3)));
+    if (match === null) continue;
+    match.index += sliceStart;
+    matches.push(match);
+  }
+  return matches;
+}
 const secretWords = /\b(?:key|secret|token|password|passwd|credential|credentials|auth|bearer|api|private)\b/i;
 
 /** Shannon entropy in bits per character. */
@@ -110,7 +137,7 @@ export function findSecrets(text: string, params: SecretsParams): Finding[] {
   const profile = profileText(text);
   for (const rule of compiledRules) {
     if (profile.longestTokenRun < rule.minRun || !profile.hasAny(rule.anchorIds)) continue;
-    for (const match of text.matchAll(rule.pattern)) {
+    for (const match of matchAllAnchored(text, profile, rule.anchored)) {
       if (rule.validate !== undefined && !rule.validate(match[0])) continue;
       findings.push({ type: rule.type, start: match.index, end: match.index + match[0].length, score: rule.score });
     }
@@ -127,14 +154,14 @@ export function findSecrets(text: string, params: SecretsParams): Finding[] {
       coveredUntil = end;
     }
   }
-  for (const match of profile.hasAny(assignmentAnchors) ? text.matchAll(assignmentPattern) : []) {
+  for (const match of profile.hasAny(assignmentAnchors) ? matchAllAnchored(text, profile, anchoredAssignment) : []) {
     const value = match[1] ?? '';
     if (placeholder.test(value) || !looksRandom(value, 3)) continue;
     const start = match.index + match[0].length - value.length;
     findings.push({ type: 'GENERIC_SECRET', start, end: start + value.length, score: 0.75 });
   }
   if (params.entropy && profile.longestTokenRun >= 32) {
-    for (const match of text.matchAll(opaqueTokenPattern)) {
+    for (const match of opaqueTokens(text, profile.tokenRunStarts)) {
       const value = match[0];
       // Hex has 4 bits per character at most; base64 alphabets reach 6.
       if (!looksRandom(value, /^[0-9a-fA-F]+$/.test(value) ? 3.3 : 4)) continue;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { buildDetection, thresholdSchema, type Detector, type Finding } from './detector.js';
+import { anchorPattern, matchAllAnchored } from './text/anchored-search.js';
 import { noisyOr, normalizedView } from './text/features.js';
 import { profileText, registerKeyword } from './text/keyword-index.js';
 import { matchLexicon, type LexiconCategory } from './text/profanity-lexicon.js';
@@ -74,10 +75,10 @@ const patternSpecs: Pattern[] = [
   },
 ];
 
-const patterns = patternSpecs.map((spec) => ({
-  ...spec,
-  anchorGroups: [spec.anchors, ...(spec.also ?? [])].map((group) => group.map((anchor) => registerKeyword(anchor))),
-}));
+const patterns = patternSpecs.map((spec) => {
+  const anchorGroups = [spec.anchors, ...(spec.also ?? [])].map((group) => group.map((anchor) => registerKeyword(anchor)));
+  return { ...spec, anchorGroups, anchored: anchorPattern(spec.pattern, anchorGroups) };
+});
 
 const lexiconWeights: Record<LexiconCategory, number> = {
   slur: 0.8,
@@ -110,9 +111,9 @@ export function findToxicity(text: string, params: ToxicityParams): Finding[] {
     }
   }
   const profile = profileText(text);
-  for (const { type, weight, pattern, anchorGroups } of patterns) {
+  for (const { type, weight, anchored, anchorGroups } of patterns) {
     if (!anchorGroups.every((group) => profile.hasAny(group))) continue;
-    for (const match of text.matchAll(pattern)) {
+    for (const match of matchAllAnchored(text, profile, anchored)) {
       findings.push({ type, start: match.index, end: match.index + match[0].length, score: weight });
     }
   }

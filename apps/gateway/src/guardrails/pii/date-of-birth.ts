@@ -1,5 +1,7 @@
 import type { Finding } from '../detector.js';
 import { findContext } from '../text/context.js';
+import { anchorPattern, matchAllInRanges, mergeRanges } from '../text/anchored-search.js';
+import { keywordLength, occurrencesOf, profileText, registerKeyword } from '../text/keyword-index.js';
 import { containsAny, coverRest, type Recognizer } from './recognizer.js';
 
 const month =
@@ -26,7 +28,30 @@ const birthContext = {
   after: 16,
 };
 
-const mentionsBirth = containsAny(['born', 'birth', 'dob', 'd.o.b', 'b.', 'nee']);
+const birthWords = ['born', 'birth', 'dob', 'd.o.b', 'b.', 'nee'];
+const birthIds = birthWords.map((word) => registerKeyword(word));
+const mentionsBirth = containsAny(birthWords);
+const anchoredDate = anchorPattern(datePattern, []);
+const dateLength = anchoredDate.reach!.length;
+
+/**
+ * Where a date with birth context can start: the context words lie within 40 characters before it or 16 after it. The
+ * ranges reach back a further date length so that a date overlapping into them is met as a scan of the whole text
+ * would meet it. "née" is not a keyword (not ASCII): a text that has it is scanned whole.
+ */
+function birthContextStarts(text: string): readonly number[] | undefined {
+  if ((text.includes('é') || text.includes('É')) && /née/i.test(text)) return undefined;
+  const profile = profileText(text);
+  if (!profile.occurrencesListed) return undefined;
+  const ranges: number[] = [];
+  for (const id of birthIds) {
+    const size = keywordLength(id);
+    for (const end of occurrencesOf(profile, id)) {
+      ranges.push(Math.max(0, end - birthContext.after - 2 * dateLength - 1), end - size + birthContext.before);
+    }
+  }
+  return mergeRanges(ranges, anchoredDate.reach!, text.length);
+}
 
 /** Numeric dates are ambiguous (day or month first); both readings are accepted when plausible. */
 export const dateOfBirthRecognizer: Recognizer = {
@@ -34,7 +59,9 @@ export const dateOfBirthRecognizer: Recognizer = {
   mayMatch: (text, options) => (options.dates === 'all' || mentionsBirth(text)) && /\d\d/.test(text),
   recognize(text, options) {
     const findings: Finding[] = [];
-    for (const match of text.matchAll(datePattern)) {
+    // Only dates with birth context are reported by default: they are looked for near birth words only.
+    const starts = options.dates === 'birth' ? birthContextStarts(text) : undefined;
+    for (const match of matchAllInRanges(text, anchoredDate, starts)) {
       if (coverRest(findings, options, text, 'DATE_TIME')) break;
       const start = match.index;
       const end = start + match[0].length;

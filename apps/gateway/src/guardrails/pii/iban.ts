@@ -1,6 +1,6 @@
 import type { Finding } from '../detector.js';
 import { findContext } from '../text/context.js';
-import { coverRest, type Recognizer } from './recognizer.js';
+import { coverRest, hasLettersBeforeDigits, type Recognizer } from './recognizer.js';
 
 /** IBAN length per country (SWIFT IBAN registry, including the experimental ones banks already accept). */
 const ibanLengths: Record<string, number> = {
@@ -53,7 +53,7 @@ function cutToLength(candidate: string, length: number): string | undefined {
 
 export const ibanRecognizer: Recognizer = {
   types: ['IBAN_CODE'],
-  mayMatch: (text) => /[A-Za-z]{2}\d{2}/.test(text),
+  mayMatch: (text) => hasLettersBeforeDigits(text, 2, 2, 'any'),
   recognize(text, options) {
     const findings: Finding[] = [];
     const pattern = new RegExp(ibanCandidate.source, 'g');

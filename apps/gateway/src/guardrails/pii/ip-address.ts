@@ -1,6 +1,6 @@
 import type { Finding } from '../detector.js';
 import { findContext } from '../text/context.js';
-import { profileText } from '../text/keyword-index.js';
+import { anchorPattern, matchAllInRanges, mergeRanges } from '../text/anchored-search.js';
 import { coverRest, type PiiOptions, type Recognizer } from './recognizer.js';
 
 const octet = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
@@ -93,8 +93,40 @@ export function isIpv6Value(value: string): boolean {
   return value.includes(':');
 }
 
+const anchoredIpv6 = anchorPattern(ipv6Candidate, []);
+
+/** Whether at least `count` colons follow a hex digit ("fe80:", "db8:"): IPv6 groups, but also MAC addresses and times. */
+function hasHexColons(text: string, count: number): boolean {
+  let found = 0;
+  for (let colon = text.indexOf(':', 1); colon !== -1; colon = text.indexOf(':', colon + 1)) {
+    if (isHex(text.charCodeAt(colon - 1)) && ++found >= count) return true;
+  }
+  return false;
+}
+const isHexColonOrDot = (code: number): boolean => isHex(code) || code === 58 || code === 46;
+
+/**
+ * Where a candidate can start: the look-behind puts it at the start of a run of hex digits, colons and dots, and the
+ * look-ahead wants a colon after at most four hex digits there. Runs are found from the colons, once each.
+ */
+function ipv6Starts(text: string): readonly number[] | undefined {
+  const starts: number[] = [];
+  for (let colon = text.indexOf(':'); colon !== -1; ) {
+    let start = colon;
+    while (start > 0 && isHexColonOrDot(text.charCodeAt(start - 1))) start--;
+    let end = colon + 1;
+    while (end < text.length && isHexColonOrDot(text.charCodeAt(end))) end++;
+    let offset = start;
+    while (offset < start + 4 && isHex(text.charCodeAt(offset))) offset++;
+    // The look-behind, checked here rather than by a call: no letter, digit, "_" or "%" before ("Date:", "te:").
+    if (text.charCodeAt(offset) === 58 && (start === 0 || !/[\w%]/.test(text[start - 1]!))) starts.push(start, start);
+    colon = text.indexOf(':', end);
+  }
+  return mergeRanges(starts, anchoredIpv6.reach!, text.length);
+}
+
 function recognizeIpv6(text: string, findings: Finding[], options: PiiOptions): void {
-  for (const match of text.matchAll(ipv6Candidate)) {
+  for (const match of matchAllInRanges(text, anchoredIpv6, ipv6Starts(text))) {
     if (coverRest(findings, options, text, 'IP_ADDRESS')) break;
     let value = match[0];
     // Sentence punctuation after an address ("…::1.") is not part of it.
@@ -136,7 +168,7 @@ export const ipAddressRecognizer: Recognizer = {
       }
     }
     // An IPv6 address has "::" or seven colons.
-    if (text.includes('::') || profileText(text).hexColons >= 7) {
+    if (text.includes('::') || hasHexColons(text, 7)) {
       recognizeIpv6(text, findings, options);
     }
     return findings;

@@ -1,6 +1,6 @@
 import type { Finding } from '../detector.js';
 import { findContext } from '../text/context.js';
-import { coverRest, type Recognizer } from './recognizer.js';
+import { coverRest, hasLettersBeforeDigits, type Recognizer } from './recognizer.js';
 
 /**
  * Income-tax PAN: five letters, four digits, a letter. The fourth letter is the holder's type: P person, C company,
@@ -16,7 +16,7 @@ export function isValidPan(value: string): boolean {
 
 export const panRecognizer: Recognizer = {
   types: ['IN_PAN'],
-  mayMatch: (text) => /[A-Z]{5}\d/.test(text),
+  mayMatch: (text) => hasLettersBeforeDigits(text, 1, 5, 'upper'),
   recognize(text, options) {
     const findings: Finding[] = [];
     for (const match of text.matchAll(panPattern)) {

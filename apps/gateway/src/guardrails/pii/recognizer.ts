@@ -7,6 +7,32 @@ export function containsAny(words: readonly string[]): (text: string) => boolean
   return (text) => profileText(text).hasAny(ids);
 }
 
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+const isUpper = (code: number): boolean => code >= 65 && code <= 90;
+const isLetter = (code: number): boolean => (code | 32) >= 97 && (code | 32) <= 122;
+
+/** Length of the run of digits starting at `start`. */
+export function digitRunLength(text: string, start: number): number {
+  let end = start;
+  while (isDigit(text.charCodeAt(end))) end++;
+  return end - start;
+}
+
+/**
+ * Whether some run of digits at least `digits` long directly follows `letters` ASCII letters (upper case only, or any):
+ * `/[A-Z]{5}\d/.test(text)` is `hasLettersBeforeDigits(text, 1, 5, 'upper')`. Reads only around the digit runs the profile lists.
+ */
+export function hasLettersBeforeDigits(text: string, digits: number, letters: number, kind: 'upper' | 'any'): boolean {
+  const accepts = kind === 'upper' ? isUpper : isLetter;
+  next: for (const start of profileText(text).digitRunStarts) {
+    if (start < letters) continue;
+    // Nearest letter first: most runs of digits follow a space or punctuation.
+    for (let offset = start - 1; offset >= start - letters; offset--) if (!accepts(text.charCodeAt(offset))) continue next;
+    if (digits === 1 || digitRunLength(text, start) >= digits) return true;
+  }
+  return false;
+}
+
 /** Entity types, named as Presidio names them. */
 export const piiEntityTypes = [
   'US_SSN',

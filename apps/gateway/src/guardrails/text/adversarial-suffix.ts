@@ -9,104 +9,201 @@ import { profileText } from './keyword-index.js';
 
 const windowSize = 16;
 const minimumScore = 16;
-const plainWord = /^(?:[A-Za-z][a-z]+|[A-Z]+|\d+)[,.;:!?%]?$/;
 
 export interface SuffixSpan {
   start: number;
   end: number;
 }
 
-interface TokenStats {
-  start: number;
-  end: number;
-  plain: boolean;
-  rare: number;
-  /** A lower-case letter followed by a capital inside the token ("structTERJs", "notableoptsYou"). */
-  glued: number;
-  /** Opening minus closing, per kind: ( [ { and the parity of backticks and double quotes. */
-  round: number;
-  square: number;
-  curly: number;
-  backticks: number;
-  quotes: number;
+/** What `\s` matches in JavaScript. */
+function isSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 0xa0) return false;
+  return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
 }
 
-function statsOf(token: string, start: number): TokenStats {
-  const stats: TokenStats = {
-    start,
-    end: start + token.length,
-    plain: plainWord.test(token),
-    rare: 0,
-    glued: /[a-z][A-Z]/.test(token) ? 1 : 0,
-    round: 0,
-    square: 0,
-    curly: 0,
-    backticks: 0,
-    quotes: 0,
+const isLower = (code: number): boolean => code >= 97 && code <= 122;
+const isUpper = (code: number): boolean => code >= 65 && code <= 90;
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+/** `{ } [ ] \ ^ \` ~`: characters prose rarely has. */
+const isRare = (code: number): boolean => code === 123 || code === 125 || code === 91 || code === 93 || code === 92 || code === 94 || code === 96 || code === 126;
+/** `( ) [ ] { } \` "`: characters that count when unpaired. */
+const isPaired = (code: number): boolean => code === 40 || code === 41 || code === 91 || code === 93 || code === 123 || code === 125 || code === 96 || code === 34;
+
+/** A plain word: `/^(?:[A-Za-z][a-z]+|[A-Z]+|\d+)[,.;:!?%]?$/`, written out. */
+function isPlainWord(text: string, start: number, end: number): boolean {
+  const last = text.charCodeAt(end - 1);
+  // , . ; : ! ? %
+  if (last === 44 || last === 46 || last === 59 || last === 58 || last === 33 || last === 63 || last === 37) end--;
+  if (end <= start) return false;
+  const first = text.charCodeAt(start);
+  if (isDigit(first) || isUpper(first)) {
+    const same = isDigit(first) ? isDigit : isUpper;
+    let index = start + 1;
+    while (index < end && same(text.charCodeAt(index))) index++;
+    if (index === end) return true;
+    if (isDigit(first)) return false;
+  } else if (!isLower(first)) return false;
+  // A letter followed by one or more lower-case letters.
+  if (end - start < 2) return false;
+  for (let index = start + 1; index < end; index++) if (!isLower(text.charCodeAt(index))) return false;
+  return true;
+}
+
+/** Per token of a line: offsets, whether it is a plain word, and its oddities. */
+interface Tokens {
+  count: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  plain: Uint8Array;
+  rare: Int32Array;
+  glued: Uint8Array;
+  /** Opening minus closing, per kind, and the counts of backticks and double quotes. */
+  round: Int32Array;
+  square: Int32Array;
+  curly: Int32Array;
+  backticks: Int32Array;
+  quotes: Int32Array;
+}
+
+/** The token arrays, reused line after line (each line's tokens are scanned before the next line is read). */
+let scratch: Tokens | undefined;
+
+function emptyTokens(capacity: number): Tokens {
+  return {
+    count: 0,
+    starts: new Int32Array(capacity),
+    ends: new Int32Array(capacity),
+    plain: new Uint8Array(capacity),
+    rare: new Int32Array(capacity),
+    glued: new Uint8Array(capacity),
+    round: new Int32Array(capacity),
+    square: new Int32Array(capacity),
+    curly: new Int32Array(capacity),
+    backticks: new Int32Array(capacity),
+    quotes: new Int32Array(capacity),
   };
-  for (let index = 0; index < token.length; index++) {
-    const character = token[index];
-    if (character === '(') stats.round++;
-    else if (character === ')') stats.round--;
-    else if (character === '[') stats.square++;
-    else if (character === ']') stats.square--;
-    else if (character === '{') stats.curly++;
-    else if (character === '}') stats.curly--;
-    else if (character === '`') stats.backticks++;
-    else if (character === '"') stats.quotes++;
-    if (character === '{' || character === '}' || character === '[' || character === ']' || character === '\\' || character === '^' || character === '`' || character === '~') {
-      stats.rare++;
+}
+
+function tokenize(text: string, from: number, to: number): Tokens {
+  const capacity = Math.ceil((to - from) / 2) + 1;
+  if (scratch === undefined || scratch.starts.length < capacity) scratch = emptyTokens(Math.max(capacity, 256));
+  const tokens = scratch;
+  tokens.count = 0;
+  for (const counts of [tokens.rare, tokens.glued, tokens.round, tokens.square, tokens.curly, tokens.backticks, tokens.quotes]) counts.fill(0, 0, capacity);
+  let index = from;
+  while (index < to) {
+    while (index < to && isSpace(text.charCodeAt(index))) index++;
+    if (index === to) break;
+    const token = tokens.count++;
+    const start = index;
+    let previous = 0;
+    for (; index < to; index++) {
+      const code = text.charCodeAt(index);
+      if (isSpace(code)) break;
+      if (isUpper(code) && isLower(previous)) tokens.glued[token] = 1;
+      if (code === 40) tokens.round[token]!++;
+      else if (code === 41) tokens.round[token]!--;
+      else if (code === 91) tokens.square[token]!++;
+      else if (code === 93) tokens.square[token]!--;
+      else if (code === 123) tokens.curly[token]!++;
+      else if (code === 125) tokens.curly[token]!--;
+      else if (code === 96) tokens.backticks[token]!++;
+      else if (code === 34) tokens.quotes[token]!++;
+      if (isRare(code)) tokens.rare[token]!++;
+      previous = code;
     }
+    tokens.starts[token] = start;
+    tokens.ends[token] = index;
+    tokens.plain[token] = isPlainWord(text, start, index) ? 1 : 0;
   }
-  return stats;
+  return tokens;
+}
+
+/**
+ * Whether a line (at least 40 characters, no newline) could hold a suffix window at all: not a table row (three or more
+ * "|") nor indented code, and enough oddities in the whole line. Unpaired brackets within a window are at most the
+ * brackets there are, and unpaired quotes and backticks at most one each, so the sum bounds any window's oddities.
+ */
+function mayHoldSuffix(text: string, from: number, to: number): boolean {
+  if (isSpace(text.charCodeAt(from)) && isSpace(text.charCodeAt(from + 1))) {
+    // /^\s{2,}\S/: indented, unless the line is only spaces.
+    for (let index = from + 2; index < to; index++) if (!isSpace(text.charCodeAt(index))) return false;
+  }
+  let bars = 0;
+  let potential = 0;
+  let backticks = 0;
+  let quotes = 0;
+  let previous = 32;
+  for (let index = from; index < to; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 124 && ++bars >= 3) return false;
+    if (isRare(code)) potential++;
+    if (isPaired(code)) {
+      if (code === 96) backticks = 2;
+      else if (code === 34) quotes = 2;
+      else potential += 2;
+    }
+    // A glued capital counts twice, once per token: counting each one bounds it.
+    if (isUpper(code) && isLower(previous)) potential += 2;
+    previous = code;
+  }
+  return potential + backticks + quotes >= 6;
 }
 
 export function findAdversarialSuffix(text: string): SuffixSpan | undefined {
   // A window needs oddities of 6 or more: rare symbols, glued capitals or unpaired brackets and quotes.
   const profile = profileText(text);
   if (profile.rareSymbols + profile.gluedCapitals < 2) return undefined;
-  for (const line of text.matchAll(/[^\n]{40,}/g)) {
+  for (let lineStart = 0; lineStart < text.length; ) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd === -1) lineEnd = text.length;
+    const from = lineStart;
+    lineStart = lineEnd + 1;
     // Table rows and code lines are not word salad, however odd their tokens.
-    if ((line[0].match(/\|/g)?.length ?? 0) >= 3 || /^\s{2,}\S/.test(line[0])) continue;
-    const tokens: TokenStats[] = [];
-    for (const match of line[0].matchAll(/\S+/g)) tokens.push(statsOf(match[0], line.index + match.index));
-    // Running sums over the last `windowSize` tokens: one pass per line.
-    let plain = 0;
-    let rare = 0;
-    let glued = 0;
-    let round = 0;
-    let square = 0;
-    let curly = 0;
-    let backticks = 0;
-    let quotes = 0;
-    for (let last = 0; last < tokens.length; last++) {
-      const entering = tokens[last]!;
-      plain += entering.plain ? 1 : 0;
-      rare += entering.rare;
-      glued += entering.glued;
-      round += entering.round;
-      square += entering.square;
-      curly += entering.curly;
-      backticks += entering.backticks;
-      quotes += entering.quotes;
-      const leaving = tokens[last - windowSize];
-      if (leaving !== undefined) {
-        plain -= leaving.plain ? 1 : 0;
-        rare -= leaving.rare;
-        glued -= leaving.glued;
-        round -= leaving.round;
-        square -= leaving.square;
-        curly -= leaving.curly;
-        backticks -= leaving.backticks;
-        quotes -= leaving.quotes;
-      }
-      if (last < 7) continue;
-      const first = Math.max(0, last - windowSize + 1);
-      const unpaired = Math.abs(round) + Math.abs(square) + Math.abs(curly) + (backticks % 2) + (quotes % 2);
-      const oddities = rare + 2 * glued + 2 * unpaired;
-      const odd = last - first + 1 - plain;
-      if (plain >= 4 && oddities >= 6 && odd + oddities >= minimumScore) return { start: tokens[first]!.start, end: entering.end };
+    if (lineEnd - from < 40 || !mayHoldSuffix(text, from, lineEnd)) continue;
+    const span = scanLine(tokenize(text, from, lineEnd));
+    if (span !== undefined) return span;
+  }
+  return undefined;
+}
+
+/** Slides the window over the line's tokens with running sums: one pass per line. */
+function scanLine(tokens: Tokens): SuffixSpan | undefined {
+  let plain = 0;
+  let rare = 0;
+  let glued = 0;
+  let round = 0;
+  let square = 0;
+  let curly = 0;
+  let backticks = 0;
+  let quotes = 0;
+  for (let last = 0; last < tokens.count; last++) {
+    plain += tokens.plain[last]!;
+    rare += tokens.rare[last]!;
+    glued += tokens.glued[last]!;
+    round += tokens.round[last]!;
+    square += tokens.square[last]!;
+    curly += tokens.curly[last]!;
+    backticks += tokens.backticks[last]!;
+    quotes += tokens.quotes[last]!;
+    const leaving = last - windowSize;
+    if (leaving >= 0) {
+      plain -= tokens.plain[leaving]!;
+      rare -= tokens.rare[leaving]!;
+      glued -= tokens.glued[leaving]!;
+      round -= tokens.round[leaving]!;
+      square -= tokens.square[leaving]!;
+      curly -= tokens.curly[leaving]!;
+      backticks -= tokens.backticks[leaving]!;
+      quotes -= tokens.quotes[leaving]!;
     }
+    if (last < 7) continue;
+    const first = Math.max(0, last - windowSize + 1);
+    const unpaired = Math.abs(round) + Math.abs(square) + Math.abs(curly) + (backticks % 2) + (quotes % 2);
+    const oddities = rare + 2 * glued + 2 * unpaired;
+    const odd = last - first + 1 - plain;
+    if (plain >= 4 && oddities >= 6 && odd + oddities >= minimumScore) return { start: tokens.starts[first]!, end: tokens.ends[last]! };
   }
   return undefined;
 }

@@ -45,7 +45,7 @@ export const instructionOverride: FeatureSpec[] = [
   },
   {
     // "Ignore the above and …": the instruction noun is left out, so the phrase must end there.
-    pattern: /\b(?:ignore|disregard|forget)\s+(?:the|what(?:'s| is| was| has been))\s+(?:above|before|foregoing|said)(?:\s*(?:[.,;:!\n]|and\b|then\b)|$)/i,
+    pattern: /\b(?:ignore|disregard|forget)\s{1,16}(?:the|what(?:'s| is| was| has been))\s{1,16}(?:above|before|foregoing|said)(?:\s{0,16}(?:[.,;:!\n]|and\b|then\b)|$)/i,
     anchors: ['ignore', 'disregard', 'forget'],
     alsoAnchors: [['above', 'before', 'foregoing', 'said']],
   },
@@ -88,7 +88,7 @@ const disclosureVerbs = anyOf(disclosureVerbList);
 /** Asking for the system prompt or the assistant's own instructions. */
 export const promptExtraction: FeatureSpec[] = [
   {
-    pattern: new RegExp(`\\b${disclosureVerbs}\\b${gap(40)}\\b(?:your\\s+(?:[a-z]+\\s+){0,2}?(?:prompt|instructions|directives|guidelines|rules|configuration|programming)|(?:the|its|this|that)\\s+(?:[a-z]+\\s+){0,2}?(?:system|initial|original|hidden|secret|internal|developer|pre|starting|first|full|exact|entire)[ -]?(?:prompt|message|instructions?)|(?:the )?(?:instructions|text|rules) (?:you were|you've been|you have been) (?:given|told))\\b`, 'i'),
+    pattern: new RegExp(`\\b${disclosureVerbs}\\b${gap(40)}\\b(?:your\\s{1,16}(?:[a-z]{1,24}\\s{1,16}){0,2}?(?:prompt|instructions|directives|guidelines|rules|configuration|programming)|(?:the|its|this|that)\\s{1,16}(?:[a-z]{1,24}\\s{1,16}){0,2}?(?:system|initial|original|hidden|secret|internal|developer|pre|starting|first|full|exact|entire)[ -]?(?:prompt|message|instructions?)|(?:the )?(?:instructions|text|rules) (?:you were|you've been|you have been) (?:given|told))\\b`, 'i'),
     anchors: ['prompt', 'message', 'instruction', 'directives', 'guidelines', 'rules', 'configuration', 'programming', 'you were', "you've been", 'you have been'],
     alsoAnchors: [literalPrefixes(disclosureVerbList)],
   },
@@ -153,7 +153,7 @@ export const obfuscatedOutput: FeatureSpec[] = [
 /** Chat-template tokens, fake role headers and end-of-input fences used to start a new "system" turn. */
 export const delimiters: FeatureSpec[] = [
   {
-    pattern: /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin|developer|prompt)>|\{\{\s*system\s*\}\}/i,
+    pattern: /<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?(?:system|sys|instructions?|admin|developer|prompt)>|\{\{\s{0,16}system\s{0,16}\}\}/i,
     anchors: ['<|', 'inst]', 'sys>>', '<system', '</system', '<sys', '</sys', '<instruction', '</instruction', '<admin', '</admin', '<developer', '</developer', '<prompt', '</prompt', '{{'],
   },
   {
@@ -162,7 +162,7 @@ export const delimiters: FeatureSpec[] = [
   },
 ];
 export const roleHeader: FeatureSpec = {
-  pattern: /(?:^|\n)[ \t]*(?:#{1,6}[ \t]*|\*\*|\[)?(?:system|admin|developer|root|sudo)(?:[ \t]+(?:prompt|message|override|instructions?|note|update))?[ \t]*(?:\*\*|\])?[ \t]*:/i,
+  pattern: /(?:^|\n)[ \t]{0,16}(?:#{1,6}[ \t]{0,16}|\*\*|\[)?(?:system|admin|developer|root|sudo)(?:[ \t]{1,16}(?:prompt|message|override|instructions?|note|update))?[ \t]{0,16}(?:\*\*|\])?[ \t]{0,16}:/i,
   anchors: ['system', 'admin', 'developer', 'root', 'sudo'],
 };
 

@@ -27,6 +27,30 @@ const encodingWords = ['rot13', 'rot-13', 'caesar', 'cipher'].map((word) => regi
 const reversalWords = ['revers', 'backward'].map((word) => registerKeyword(word));
 const hexWords = ['hex', '0x', '\\x'].map((word) => registerKeyword(word));
 
+const base64AtStart = new RegExp(base64Token.source, 'y');
+const isBase64Character = (code: number): boolean =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47;
+
+/**
+ * The matches of `base64Token`, as a scan of the whole text would find them. The look-behind puts a match at the start
+ * of a run of the base64 alphabet at least 16 long, and the profile lists those: each is tried at its start only, on a
+ * slice that holds the run, its padding and the character after.
+ */
+function base64Tokens(text: string, runStarts: readonly number[]): RegExpExecArray[] {
+  const matches: RegExpExecArray[] = [];
+  for (const start of runStarts) {
+    let end = start;
+    while (end < text.length && isBase64Character(text.charCodeAt(end))) end++;
+    const sliceStart = Math.max(0, start - 1);
+    base64AtStart.lastIndex = start - sliceStart;
+    const match = base64AtStart.exec(text.slice(sliceStart, Math.min(text.length, end + 3)));
+    if (match === null) continue;
+    match.index += sliceStart;
+    matches.push(match);
+  }
+  return matches;
+}
+
 /** Printable text with words: most characters printable, some spaces, mostly letters. */
 export function readsAsText(value: string): boolean {
   if (value.length < 8) return false;
@@ -63,12 +87,46 @@ function decodePercent(value: string): string {
   }
 }
 
+const isHexDigit = (code: number): boolean => (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 102);
+const isUnreserved = (code: number): boolean =>
+  (code >= 48 && code <= 57) || ((code | 32) >= 97 && (code | 32) <= 122) || code === 46 || code === 95 || code === 126 || code === 45;
+const isEscape = (text: string, at: number): boolean =>
+  text.charCodeAt(at) === 37 && isHexDigit(text.charCodeAt(at + 1)) && isHexDigit(text.charCodeAt(at + 2));
+
+/** `/%[0-9A-Fa-f]{2}[A-Za-z0-9._~-]{0,3}%[0-9A-Fa-f]{2}/.test(text)`, from the "%" signs only: most texts have few. */
+export function hasPercentPair(text: string): boolean {
+  for (let at = text.indexOf('%'); at !== -1; at = text.indexOf('%', at + 1)) {
+    if (!isEscape(text, at)) continue;
+    for (let gap = 0; gap <= 3; gap++) {
+      const next = at + 3 + gap;
+      if (isEscape(text, next)) return true;
+      if (!isUnreserved(text.charCodeAt(next))) break;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether 16 hex digits follow each other somewhere. Hex digits are base64 characters, so such a run lies in one of
+ * the base64 runs of 16 or more the profile lists: only those are read.
+ */
+function hasLongHexRun(text: string, base64RunStarts: readonly number[]): boolean {
+  for (const start of base64RunStarts) {
+    let run = 0;
+    for (let index = start; index < text.length && isBase64Character(text.charCodeAt(index)); index++) {
+      run = isHexDigit(text.charCodeAt(index)) ? run + 1 : 0;
+      if (run >= 16) return true;
+    }
+  }
+  return false;
+}
+
 /** Every encoded span in the text that decodes to readable text. */
 export function findEncodedPayloads(text: string): DecodedPayload[] {
   const payloads: DecodedPayload[] = [];
   const profile = profileText(text);
   if (profile.longestBase64Run >= 16) {
-    for (const match of text.matchAll(base64Token)) {
+    for (const match of base64Tokens(text, profile.base64RunStarts)) {
       // An encoded instruction reads as text from its first bytes: decode a sample before decoding it all.
       if (match[0].length > 96 && !readsAsText(Buffer.from(match[0].slice(0, 96), 'base64').toString('utf8'))) continue;
       const decoded = Buffer.from(match[0], 'base64').toString('utf8');
@@ -76,14 +134,14 @@ export function findEncodedPayloads(text: string): DecodedPayload[] {
     }
   }
   // Hex written with separators ("49 67 6e") has no long token; it is decoded when hex is mentioned.
-  if (profile.longestHexRun >= 16 || profile.hasAny(hexWords)) {
+  if (profile.hasAny(hexWords) || hasLongHexRun(text, profile.base64RunStarts)) {
     for (const match of text.matchAll(hexToken)) {
       if (match[0].length > 96 && !readsAsText(decodeHex(match[0].slice(0, 96).replace(/[^0-9A-Fa-f]*$/, '').replace(/^(.*?)((?:0x|\\x)?[0-9A-Fa-f])$/, '$1')))) continue;
       const decoded = decodeHex(match[0]);
       if (readsAsText(decoded)) payloads.push({ encoding: 'hex', text: decoded, start: match.index, end: match.index + match[0].length });
     }
   }
-  if (/%[0-9A-Fa-f]{2}[A-Za-z0-9._~-]{0,3}%[0-9A-Fa-f]{2}/.test(text)) {
+  if (hasPercentPair(text)) {
     for (const match of text.matchAll(percentToken)) {
       const decoded = decodePercent(match[0]);
       if (readsAsText(decoded)) payloads.push({ encoding: 'percent', text: decoded, start: match.index, end: match.index + match[0].length });

@@ -1,4 +1,5 @@
 import type { Finding } from '../detector.js';
+import { anchorPattern, execAnchored, type AnchoredPattern } from './anchored-search.js';
 import { findEncodedPayloads } from './decode.js';
 import { profileText, registerKeyword, type TextProfile } from './keyword-index.js';
 import { normalizeObfuscation } from './normalize.js';
@@ -18,6 +19,8 @@ export interface Feature {
    * group, so the pattern runs only on texts that contain one of every group. Empty: always runs.
    */
   anchorGroups: number[][];
+  /** The pattern, run around the anchors' occurrences only. */
+  anchored: AnchoredPattern;
   /** Also run when the text has letters of a non-Latin script (patterns anchors cannot express). */
   nonLatin: boolean;
   /** Supporting evidence only: evaluated once another feature has matched. */
@@ -36,13 +39,14 @@ export interface FeatureSpec {
 }
 
 export function defineFeature(type: string, weight: number, spec: FeatureSpec): Feature {
+  const anchorGroups = [...(spec.anchors === undefined ? [] : [spec.anchors]), ...(spec.alsoAnchors ?? [])]
+    .map((group) => group.map((anchor) => registerKeyword(anchor)));
   return {
     type,
     weight,
     pattern: spec.pattern,
-    anchorGroups: [...(spec.anchors === undefined ? [] : [spec.anchors]), ...(spec.alsoAnchors ?? [])].map((group) =>
-      group.map((anchor) => registerKeyword(anchor)),
-    ),
+    anchorGroups,
+    anchored: anchorPattern(spec.pattern, anchorGroups),
     nonLatin: spec.nonLatin ?? false,
     supporting: spec.supporting ?? false,
   };
@@ -51,10 +55,11 @@ export function defineFeature(type: string, weight: number, spec: FeatureSpec): 
 export const defineFeatures = (type: string, weight: number, specs: readonly FeatureSpec[]): Feature[] =>
   specs.map((spec) => defineFeature(type, weight, spec));
 
-function mayMatch(feature: Feature, profile: TextProfile): boolean {
-  if (feature.nonLatin && profile.nonLatin) return true;
-  for (const group of feature.anchorGroups) if (!profile.hasAny(group)) return false;
-  return true;
+/** The feature's first match in a view: around its anchors, or in the whole text when non-Latin letters may hold one. */
+function execFeature(feature: Feature, view: View): RegExpExecArray | null {
+  if (feature.nonLatin && view.profile.nonLatin) return feature.pattern.exec(view.text);
+  for (const group of feature.anchorGroups) if (!view.profile.hasAny(group)) return null;
+  return execAnchored(view.text, view.profile, feature.anchored);
 }
 
 interface View {
@@ -139,8 +144,7 @@ export function scanFeatures(text: string, features: readonly Feature[], options
   for (const feature of features) {
     if (seen.has(feature.type) || (feature.supporting && findings.length === 0)) continue;
     for (const view of views) {
-      if (!mayMatch(feature, view.profile)) continue;
-      const match = feature.pattern.exec(view.text);
+      const match = execFeature(feature, view);
       if (match === null) continue;
       const [start, end] = view.locate(match.index, match.index + Math.max(1, match[0].length));
       findings.push({ type: feature.type, start, end, score: feature.weight });

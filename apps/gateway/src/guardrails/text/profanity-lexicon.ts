@@ -1,5 +1,6 @@
 import { englishDataset } from 'obscenity';
-import { profileText, registerKeyword } from './keyword-index.js';
+import { anchorPattern, matchAllAnchored } from './anchored-search.js';
+import { profileText, registerKeyword, type TextProfile } from './keyword-index.js';
 
 /**
  * obscenity's curated English dataset (its patterns, optional letters, word-boundary rules and its whitelist against
@@ -89,15 +90,17 @@ for (const term of englishDataset.build().blacklistedTerms) {
   }
 }
 
-const whitelistPattern = new RegExp(
-  (englishDataset.build().whitelistedTerms ?? []).map((term) => term.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'),
-  'gi',
+const whitelistedTerms = englishDataset.build().whitelistedTerms ?? [];
+// Each match is one of the terms, so the terms are their own anchors: the pattern runs only around their occurrences.
+const whitelistPattern = anchorPattern(
+  new RegExp(whitelistedTerms.map((term) => term.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('|'), 'gi'),
+  [whitelistedTerms.map((term) => registerKeyword(term))],
 );
 
 /** Spans of whitelisted words ("assess", "Scunthorpe") in the text, found once per text and only if needed. */
-function whitelistSpans(text: string): Array<[number, number]> {
+function whitelistSpans(text: string, profile: TextProfile): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
-  for (const match of text.matchAll(whitelistPattern)) spans.push([match.index, match.index + match[0].length]);
+  for (const match of matchAllAnchored(text, profile, whitelistPattern)) spans.push([match.index, match.index + match[0].length]);
   return spans;
 }
 
@@ -146,7 +149,7 @@ export function matchLexicon(text: string): LexiconMatch[] {
       if (matchStart < coveredUntil) continue;
       if (spelling.boundaryStart && matchStart > 0 && isLetter(text.charCodeAt(matchStart - 1))) continue;
       if (spelling.boundaryEnd && matchEnd < text.length && isLetter(text.charCodeAt(matchEnd))) continue;
-      whitelisted ??= whitelistSpans(text);
+      whitelisted ??= whitelistSpans(text, profile);
       if (isWhitelisted(whitelisted, matchStart, matchEnd)) continue;
       const [start, end] = widenToWord(text, matchStart, matchEnd);
       // The longest allowed suffix has 5 letters and the longest prefix 7: anything longer is another word.
