@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
-import { gatewayPid, MASTER_KEY, pin, round, startGatewayProcess, startUpstream, stopGatewayProcess, targets, writeBenchmarkBlock } from './bench-processes.js';
+import { gatewayPid, MASTER_KEY, pin, raisePriority, round, startGatewayProcess, startUpstream, stopGatewayProcess, targets, writeBenchmarkBlock } from './bench-processes.js';
 import { LoadGenerator, percentile, type Target } from './load-generator.js';
 import { cpuMicros } from './process-stats.js';
 
@@ -96,6 +96,7 @@ async function measureMode(mode: string, redisUrl: string | undefined, quick: bo
 
 export async function runLimitsBenchmark(options: { quick: boolean }): Promise<void> {
   pin(process.pid, '0');
+  raisePriority();
   const redisUrl = process.env.REDIS_URL;
   const results = [await measureMode('memory', undefined, options.quick)];
   if (redisUrl !== undefined) results.push(await measureMode('redis', redisUrl, options.quick));

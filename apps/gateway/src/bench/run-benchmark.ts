@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import {
   gatewayPid as useGatewayPid,
   pin,
+  raisePriority,
   round,
   startGatewayProcess,
   startUpstream,
@@ -37,6 +38,7 @@ const benchConfig = 'routes:\n  - alias: bench-fallback\n    strategy: fallback\
 
 async function main(): Promise<void> {
   pin(process.pid, '0');
+  const prioritized = raisePriority();
   const upstream = await startUpstream();
   const gateway = await startGatewayProcess(upstream.url, { configYaml: benchConfig });
   const gatewayPid = useGatewayPid(gateway.child);
@@ -140,7 +142,7 @@ async function main(): Promise<void> {
 
   const eventLoop = JSON.parse(readFileSync(gateway.loopStatsFile, 'utf8')) as { p50_ms: number; p99_ms: number; max_ms: number };
   console.log('gateway event-loop delay over the whole run', eventLoop);
-  writeResults({ latency, aliasRow, ttft, throughput, rss, eventLoop, pinned: gateway.pinned });
+  writeResults({ latency, aliasRow, ttft, throughput, rss, eventLoop, pinned: gateway.pinned, prioritized });
 }
 
 function writeResults(results: {
@@ -151,11 +153,12 @@ function writeResults(results: {
   rss: { gateway: { rssMb: number; peakRssMb: number }; embedded_database: { rssMb: number; peakRssMb: number } | null };
   eventLoop: { p50_ms: number; p99_ms: number; max_ms: number };
   pinned: boolean;
+  prioritized: boolean;
 }): void {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const database = process.env.DATABASE_URL === undefined ? 'embedded PGlite (child process)' : 'PostgreSQL (DATABASE_URL)';
   const lines = [
-    `Measured ${new Date().toISOString()} on ${machine}; gateway ${results.pinned ? 'pinned to one core (taskset -c 1); load generator, upstream and database host on the other' : 'NOT pinned'}; database: ${database}${quick ? '; --quick run' : ''}.`,
+    `Measured ${new Date().toISOString()} on ${machine}; gateway ${results.pinned ? 'pinned to one core (taskset -c 1); load generator, upstream and database host on the other' : 'NOT pinned'}${results.prioritized ? ' (benchmark processes at nice −10, database host at nice 19)' : ''}; database: ${database}${quick ? '; --quick run' : ''}.`,
     '',
     '| rate (req/s) | direct p50 | gateway p50 | added p50 | direct p99 | gateway p99 | added p99 | errors |',
     '|---|---|---|---|---|---|---|---|',

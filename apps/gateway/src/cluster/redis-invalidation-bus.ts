@@ -48,7 +48,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     // We subscribe on every 'ready' ourselves, to know when a re-subscription is complete (ioredis' own does not say).
     // The name shows operators what the connection is in CLIENT LIST (which refuses names with spaces).
     const connectionName = `${this.channel}:subscriber`.replaceAll(/\s/g, '-');
-    this.subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false, connectionName });
+    this.subscriber = redis.duplicate({ lazyConnect: true, autoResubscribe: false, connectionName, enableAutoPipelining: false });
     // Connection errors are retried by ioredis and end in a 'ready'; an unhandled 'error' event would crash the process.
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('ready', () => void this.subscribeChannel());

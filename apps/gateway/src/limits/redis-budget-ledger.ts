@@ -17,7 +17,7 @@ import { createRedisScript, luaHelpers } from './redis-script.js';
  * HASH <key>:amt reservation id → amount. Every script purges the expired reservations first, and subtracts only
  * what :amt still holds, so an expired or unknown reservation is never subtracted twice.
  */
-const budgetHelpers = `${luaHelpers}
+export const budgetHelpers = `${luaHelpers}
 local function purge(counter, reservations, amounts, now)
   local expired = redis.call('ZRANGEBYSCORE', reservations, '-inf', int(now))
   local reserved = tonumber(redis.call('HGET', counter, 'reserved')) or 0
@@ -54,7 +54,7 @@ return seeded
  * ARGV: reservation id, amount, ttlMs, test clock or '', then limit and expireAt per scope.
  * Reply: {1} when reserved, {0, scope index, spent, reserved} when refused.
  */
-const reserveScript = createRedisScript(`${budgetHelpers}
+export const reserveLua = `
 local id = ARGV[1]
 local amount = tonumber(ARGV[2])
 local now = currentTime(ARGV[4])
@@ -78,10 +78,11 @@ for i = 1, #KEYS / 3 do
   keep(i, ARGV[4 + 2 * i])
 end
 return { 1 }
-`);
+`;
+const reserveScript = createRedisScript(budgetHelpers + reserveLua);
 
 /** ARGV: reservation id, actual, test clock or '', then expireAt per scope. Reply: spent before, after per scope. */
-const settleScript = createRedisScript(`${budgetHelpers}
+export const settleLua = `
 local id = ARGV[1]
 local now = currentTime(ARGV[3])
 local reply = {}
@@ -94,7 +95,8 @@ for i = 1, #KEYS / 3 do
   keep(i, ARGV[3 + i])
 end
 return reply
-`);
+`;
+const settleScript = createRedisScript(budgetHelpers + settleLua);
 
 /** ARGV: reservation id, test clock or ''. */
 const releaseScript = createRedisScript(`${budgetHelpers}
@@ -113,6 +115,11 @@ return { tonumber(redis.call('HGET', KEYS[1], 'spent')) or 0, reserved }
 `);
 
 const numbersSchema = z.array(z.number().int());
+
+export interface ScriptCall {
+  keys: string[];
+  args: Array<string | number>;
+}
 
 export interface RedisBudgetLedgerOptions {
   /** Prepended to every key; 'arbiter:' by default, unique per test. */
@@ -144,13 +151,24 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async reserve(reservationId: string, scopes: BudgetScope[], amountNano: number, ttlMs: number): Promise<ReserveResult> {
+    const call = this.reserveCall(reservationId, scopes, amountNano, ttlMs);
+    if (call === null) return { ok: true };
+    return this.readReserveReply(scopes, await reserveScript(this.redis, call.keys, call.args));
+  }
+
+  /** The keys and arguments of the reserve script (null without scopes): shared with scripts that admit and reserve in one step. */
+  reserveCall(reservationId: string, scopes: BudgetScope[], amountNano: number, ttlMs: number): ScriptCall | null {
     validateScopes(scopes);
     validateNano('amountNano', amountNano);
     validateTtl(ttlMs);
-    if (scopes.length === 0) return { ok: true };
-    const perScope = scopes.flatMap((scope) => [scope.limitNano, scope.periodEndMs + scopeRetentionMs]);
-    const args = [reservationId, amountNano, ttlMs, this.clockArgument(), ...perScope];
-    const reply = numbersSchema.parse(await reserveScript(this.redis, this.keysOf(scopes), args));
+    if (scopes.length === 0) return null;
+    const args: Array<string | number> = [reservationId, amountNano, ttlMs, this.clockArgument()];
+    for (const scope of scopes) args.push(scope.limitNano, scope.periodEndMs + scopeRetentionMs);
+    return { keys: this.keysOf(scopes), args };
+  }
+
+  readReserveReply(scopes: BudgetScope[], raw: unknown): ReserveResult {
+    const reply = numbersSchema.parse(raw);
     if (reply[0] === 1) return { ok: true };
     const [, index = 0, spentNano = 0, reservedNano = 0] = reply;
     const scope = scopes[index - 1];
@@ -159,12 +177,23 @@ export class RedisBudgetLedger implements BudgetLedger {
   }
 
   async settle(reservationId: string, scopes: BudgetScope[], actualNano: number): Promise<SettleCrossing[]> {
+    const call = this.settleCall(reservationId, scopes, actualNano);
+    if (call === null) return [];
+    return this.readSettleReply(scopes, await settleScript(this.redis, call.keys, call.args));
+  }
+
+  /** The keys and arguments of the settle script (null without scopes). */
+  settleCall(reservationId: string, scopes: BudgetScope[], actualNano: number): ScriptCall | null {
     validateScopes(scopes);
     validateNano('actualNano', actualNano);
-    if (scopes.length === 0) return [];
-    const expireAts = scopes.map((scope) => scope.periodEndMs + scopeRetentionMs);
-    const args = [reservationId, actualNano, this.clockArgument(), ...expireAts];
-    const reply = numbersSchema.parse(await settleScript(this.redis, this.keysOf(scopes), args));
+    if (scopes.length === 0) return null;
+    const args: Array<string | number> = [reservationId, actualNano, this.clockArgument()];
+    for (const scope of scopes) args.push(scope.periodEndMs + scopeRetentionMs);
+    return { keys: this.keysOf(scopes), args };
+  }
+
+  readSettleReply(scopes: BudgetScope[], raw: unknown): SettleCrossing[] {
+    const reply = numbersSchema.parse(raw);
     if (reply.length !== 2 * scopes.length) throw new Error(`settle script replied with ${reply.length} numbers`);
     return scopes.map((scope, index) => ({
       key: scope.key,

@@ -23,7 +23,7 @@ import { createRedisScript, luaHelpers } from './redis-script.js';
  * falls back to recounting the hash. Mirrors `measureWindow` in rate-limiter.ts; the Redis suite checks the two agree
  * on random histories.
  */
-const windowHelpers = `${luaHelpers}
+export const windowHelpers = `${luaHelpers}
 local windowMs = tonumber(ARGV[1])
 local bucketMs = tonumber(ARGV[2])
 local now = currentTime(ARGV[3])
@@ -111,7 +111,7 @@ end
  * KEYS: request windows, then token windows. ARGV: windowMs, bucketMs, test clock or '', request window count, cost,
  * then one limit per key. Reply: allowed, then used, retryAfterMs, resetMs per key.
  */
-const admitScript = createRedisScript(`${windowHelpers}
+export const admitLua = `
 local requestWindows = tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local allowed = 1
@@ -143,18 +143,26 @@ if allowed == 1 and cost > 0 then
   end
 end
 return reply
-`);
+`;
+const admitScript = createRedisScript(windowHelpers + admitLua);
 
 /** KEYS: token windows. ARGV: windowMs, bucketMs, test clock or '', tokens. */
-const addTokensScript = createRedisScript(`${windowHelpers}
+export const addTokensLua = `
 for _, key in ipairs(KEYS) do
   local _, newest = measure(key)
   add(key, ARGV[4], newest)
 end
 return 0
-`);
+`;
+const addTokensScript = createRedisScript(windowHelpers + addTokensLua);
 
 const admitReplySchema = z.array(z.number().int());
+
+export interface AdmitCall {
+  input: AdmitInput;
+  keys: string[];
+  args: Array<string | number>;
+}
 
 export interface RedisRateLimiterOptions extends WindowOptions {
   /** Prepended to every key; 'arbiter:' by default, unique per test. */
@@ -179,30 +187,53 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async admit(input: AdmitInput): Promise<RateLimitDecision> {
+    const call = this.admitCall(input);
+    if (call === null) return buildDecision(true, []);
+    return this.readAdmitReply(call, await admitScript(this.redis, call.keys, call.args));
+  }
+
+  /** The keys and arguments of the admit script for `input` (null when there is no window): shared with scripts that admit and reserve in one step. */
+  admitCall(input: AdmitInput): AdmitCall | null {
     const cost = validateAdmitInput(input);
-    const windows = [
-      ...input.requests.map((window) => ({ ...window, kind: 'requests' as const })),
-      ...input.tokens.map((window) => ({ ...window, kind: 'tokens' as const })),
-    ];
-    if (windows.length === 0) return buildDecision(true, []);
-    const keys = windows.map((window) => this.prefix + window.key);
-    const args = [this.shape.windowMs, this.shape.bucketMs, this.clockArgument(), input.requests.length, cost];
-    const reply = admitReplySchema.parse(await admitScript(this.redis, keys, [...args, ...windows.map((window) => window.limit)]));
-    if (reply.length !== 1 + 3 * windows.length) throw new Error(`admit script replied with ${reply.length} numbers`);
-    const measured: MeasuredWindow[] = windows.map((window, index) => ({
-      ...window,
-      used: reply[1 + 3 * index] ?? 0,
-      retryAfterMs: reply[2 + 3 * index] ?? 0,
-      resetMs: reply[3 + 3 * index] ?? 0,
-    }));
+    const count = input.requests.length + input.tokens.length;
+    if (count === 0) return null;
+    const keys: string[] = [];
+    const args: Array<string | number> = [this.shape.windowMs, this.shape.bucketMs, this.clockArgument(), input.requests.length, cost];
+    for (const window of input.requests) {
+      keys.push(this.prefix + window.key);
+      args.push(window.limit);
+    }
+    for (const window of input.tokens) {
+      keys.push(this.prefix + window.key);
+      args.push(window.limit);
+    }
+    return { input, keys, args };
+  }
+
+  readAdmitReply(call: AdmitCall, raw: unknown): RateLimitDecision {
+    const reply = admitReplySchema.parse(raw);
+    const { requests, tokens } = call.input;
+    if (reply.length !== 1 + 3 * (requests.length + tokens.length)) throw new Error(`admit script replied with ${reply.length} numbers`);
+    const measured: MeasuredWindow[] = [];
+    const read = (window: { key: string; limit: number }, kind: 'requests' | 'tokens') => {
+      const index = measured.length;
+      measured.push({ key: window.key, limit: window.limit, kind, used: reply[1 + 3 * index] ?? 0, retryAfterMs: reply[2 + 3 * index] ?? 0, resetMs: reply[3 + 3 * index] ?? 0 });
+    };
+    for (const window of requests) read(window, 'requests');
+    for (const window of tokens) read(window, 'tokens');
     return buildDecision(reply[0] === 1, measured);
   }
 
   async addTokens(keys: string[], tokens: number): Promise<void> {
+    const call = this.addTokensCall(keys, tokens);
+    if (call !== null) await addTokensScript(this.redis, call.keys, call.args);
+  }
+
+  /** The keys and arguments of the add-tokens script (null when there is nothing to add). */
+  addTokensCall(keys: string[], tokens: number): { keys: string[]; args: Array<string | number> } | null {
     validateTokens(tokens);
-    if (tokens === 0 || keys.length === 0) return;
-    const prefixed = keys.map((key) => this.prefix + key);
-    await addTokensScript(this.redis, prefixed, [this.shape.windowMs, this.shape.bucketMs, this.clockArgument(), tokens]);
+    if (tokens === 0 || keys.length === 0) return null;
+    return { keys: keys.map((key) => this.prefix + key), args: [this.shape.windowMs, this.shape.bucketMs, this.clockArgument(), tokens] };
   }
 
   /** The Redis client belongs to the caller, which closes it. */

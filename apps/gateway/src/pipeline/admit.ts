@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { recordBudgetAlerts } from '../budgets/budget-alerts.js';
 import { nanoToUsd, resolveBudgetScopes, usdToNano, type BudgetScopeSpec } from '../budgets/budget-scopes.js';
 import { loadSpentNano } from '../budgets/budget-seed.js';
+import { SequentialAdmissionStore, type AdmissionStore } from '../limits/admission-store.js';
 import type { BudgetLedger } from '../limits/budget-ledger.js';
 import type { RateLimitDecision, RateLimiter, WindowLimit } from '../limits/rate-limiter.js';
 import type { Principal } from './authenticate.js';
@@ -13,6 +14,8 @@ import type { Principal } from './authenticate.js';
 export interface AdmissionOptions {
   rateLimiter: RateLimiter;
   budgetLedger: BudgetLedger;
+  /** Both steps in one call each (one Redis round trip); by default the limiter and the ledger one after the other. */
+  store?: AdmissionStore;
   database: Database;
   /** Seed 002's MONTHLY_COST_LIMIT: a global monthly cap across tenants. */
   globalMonthlyUsd?: string | undefined;
@@ -28,8 +31,11 @@ export interface AdmissionRequest {
   principal: Principal;
   clientIp: string;
   requestedModel: string;
-  /** The targets the router may try: the reservation covers the most expensive. */
-  candidates: readonly ResolvedModel[];
+  /**
+   * The targets the router may try: the reservation covers the most expensive. Called only when needed (a model
+   * allowlist or a budget), so a caller without either never pays for resolving them.
+   */
+  candidates: () => readonly ResolvedModel[];
   /** An upper estimate of the prompt's tokens. */
   inputTokens: number;
   /** The most output the request allows (max_tokens, or the model's maximum). */
@@ -50,6 +56,18 @@ export interface AdmissionTicket {
 const noopTicket: AdmissionTicket = Object.freeze({ headers: {}, settle: () => undefined, settleMore: () => undefined, release: () => undefined });
 const defaultOutputTokens = 4096;
 
+/** What a principal's requests are checked against, worked out once per principal (principals are cached). */
+interface AdmissionPlan {
+  requests: WindowLimit[];
+  tokens: WindowLimit[];
+  tokenKeys: string[];
+  /** Budget scopes of the current periods; rebuilt once the earliest of them ends. */
+  scopes: BudgetScopeSpec[];
+  scopesValidUntil: number;
+  /** Nothing to check: no allowlist, no window, no budget. */
+  free: boolean;
+}
+
 /**
  * The `admit` step: the key's model allowlist, rate limits (requests and tokens per minute, per key, user, tenant and
  * client IP) and budget reservation (the request's maximum possible cost, reserved atomically in every scope that has
@@ -61,21 +79,40 @@ export class Admission {
   private readonly ttlMs: number;
   /** Admitted requests whose usage record has not been written yet, by request id (the record's trace id). */
   private readonly open = new Map<string, { ticket: AdmissionTicket; records: 'one' | 'many'; openedAt: number }>();
+  /** Keyed by the (cached, immutable) principal object: a changed key, user or tenant is a new principal. */
+  private readonly plans = new WeakMap<Principal, AdmissionPlan>();
+
+  private readonly store: AdmissionStore;
 
   constructor(private readonly options: AdmissionOptions) {
     this.ttlMs = options.reservationTtlMs ?? 10 * 60_000;
+    this.store = options.store ?? new SequentialAdmissionStore(options.rateLimiter, options.budgetLedger);
+  }
+
+  /** False when admission has nothing to check for this caller (the master key, a key without limits): no ticket. */
+  applies(principal: Principal): boolean {
+    return !this.planFor(principal).free || (this.options.ipRpm !== undefined && principal.kind !== 'master');
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionTicket> {
     const { principal } = request;
-    assertModelAllowed(principal, request.requestedModel, request.candidates);
-    const windows = this.windowsFor(principal, request.clientIp);
-    const scopes = resolveBudgetScopes(principal, this.options.globalMonthlyUsd, new Date());
+    const plan = this.planFor(principal);
+    if (principal.allowedModels !== null) assertModelAllowed(principal, request.requestedModel, request.candidates());
+    const windows = this.options.ipRpm === undefined || principal.kind === 'master' ? plan : this.withIpWindow(plan, request.clientIp);
+    const scopes = plan.scopes;
     if (windows.requests.length === 0 && windows.tokens.length === 0 && scopes.length === 0) return noopTicket;
 
+    const tokenKeys = windows === plan ? plan.tokenKeys : windows.tokens.map((window) => window.key);
+    const reservationId = scopes.length > 0 ? randomUUID() : '';
+    let amount = 0;
+    if (scopes.length > 0) {
+      amount = maxCostNano({ candidates: request.candidates(), inputTokens: request.inputTokens, maxOutputTokens: request.maxOutputTokens });
+      if (scopes.some((scope) => !this.seeded.has(scope.key))) await this.guard(this.seed(scopes));
+    }
+    const reservation = scopes.length > 0 ? { id: reservationId, scopes, amountNano: amount, ttlMs: this.ttlMs } : null;
+    const { decision, reserved: result } = await this.guard(this.store.admitAndReserve(windows, reservation));
     let headers: Record<string, string> = {};
-    if (windows.requests.length > 0 || windows.tokens.length > 0) {
-      const decision = await this.guard(() => this.options.rateLimiter.admit(windows));
+    if (decision !== null) {
       headers = rateLimitHeaders(decision);
       if (!decision.allowed) {
         const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
@@ -85,34 +122,23 @@ export class Admission {
         });
       }
     }
-
-    const tokenKeys = windows.tokens.map((window) => window.key);
-    const reservationId = randomUUID();
-    let reserved = false;
-    if (scopes.length > 0) {
-      const amount = maxCostNano(request);
-      await this.guard(() => this.seed(scopes));
-      const result = await this.guard(() => this.options.budgetLedger.reserve(reservationId, scopes, amount, this.ttlMs));
-      if (!result.ok) {
-        const scope = scopes.find((candidate) => candidate.key === result.key);
-        throw new GatewayError('budget_exceeded', {
-          message: `The ${scope?.period === 'day' ? 'daily' : 'monthly'} budget of this ${scope?.scope ?? 'scope'} ($${nanoToUsd(result.limitNano)}) does not cover this request: $${nanoToUsd(result.spentNano)} spent, $${nanoToUsd(result.reservedNano)} reserved by requests in flight, up to $${nanoToUsd(amount)} needed.`,
-        });
-      }
-      reserved = true;
+    if (result !== null && !result.ok) {
+      const scope = scopes.find((candidate) => candidate.key === result.key);
+      throw new GatewayError('budget_exceeded', {
+        message: `The ${scope?.period === 'day' ? 'daily' : 'monthly'} budget of this ${scope?.scope ?? 'scope'} ($${nanoToUsd(result.limitNano)}) does not cover this request: $${nanoToUsd(result.spentNano)} spent, $${nanoToUsd(result.reservedNano)} reserved by requests in flight, up to $${nanoToUsd(amount)} needed.`,
+      });
     }
+    const reserved = result !== null;
 
     let done = false;
     const charge = (costUsd: string | null, totalTokens: number) => {
-      if (tokenKeys.length > 0 && totalTokens > 0) this.background(this.options.rateLimiter.addTokens(tokenKeys, totalTokens), 'token usage');
-      if (reserved) {
-        // The first settle also removes the reservation; later ones (several records) only add their cost.
-        const actual = costUsd === null ? 0 : usdToNano(costUsd, 'ceil');
-        this.background(
-          this.options.budgetLedger.settle(reservationId, scopes, actual).then((crossings) => recordBudgetAlerts(this.options.database, scopes, crossings)),
-          'budget settlement',
-        );
-      }
+      // The first settle also removes the reservation; later ones (several records) only add their cost.
+      const settlement = reserved ? { id: reservationId, scopes, actualNano: costUsd === null ? 0 : usdToNano(costUsd, 'ceil') } : null;
+      if (settlement === null && (tokenKeys.length === 0 || totalTokens <= 0)) return;
+      this.background(
+        this.store.countAndSettle(tokenKeys, totalTokens, settlement).then((crossings) => (crossings.length === 0 ? undefined : recordBudgetAlerts(this.options.database, scopes, crossings))),
+        'usage settlement',
+      );
     };
     return {
       headers,
@@ -137,10 +163,11 @@ export class Admission {
    * (success, error or abort), with the exact cost and tokens, which is what the budget must be charged. A governance
    * analysis writes one per model: each is charged as it comes (`many`).
    */
-  track(requestId: string, ticket: AdmissionTicket, records: 'one' | 'many'): void {
-    if (ticket === noopTicket) return;
+  track(requestId: string, ticket: AdmissionTicket, records: 'one' | 'many'): boolean {
+    if (ticket === noopTicket) return false;
     this.open.set(requestId, { ticket, records, openedAt: Date.now() });
     if (this.open.size > 50_000) this.sweep();
+    return true;
   }
 
   recorded(row: { traceId: string; totalCostUsd?: string | null; inputTokens?: number | null; outputTokens?: number | null }): void {
@@ -173,7 +200,10 @@ export class Admission {
     }
   }
 
-  private windowsFor(principal: Principal, clientIp: string): { requests: WindowLimit[]; tokens: WindowLimit[] } {
+  private planFor(principal: Principal): AdmissionPlan {
+    const now = Date.now();
+    const cached = this.plans.get(principal);
+    if (cached !== undefined && now < cached.scopesValidUntil) return cached;
     const requests: WindowLimit[] = [];
     const tokens: WindowLimit[] = [];
     const add = (level: string, id: string, limits: { rpm?: number; tpm?: number } | null) => {
@@ -183,8 +213,22 @@ export class Admission {
     if (principal.kind === 'api_key') add('key', principal.keyId, principal.limits.key);
     if (principal.userId !== null) add('user', principal.userId, principal.limits.user);
     add('tenant', principal.tenantId, principal.limits.tenant);
-    if (this.options.ipRpm !== undefined && principal.kind !== 'master') add('ip', clientIp, { rpm: this.options.ipRpm });
-    return { requests, tokens };
+    const scopes = resolveBudgetScopes(principal, this.options.globalMonthlyUsd, new Date(now));
+    const plan: AdmissionPlan = {
+      requests,
+      tokens,
+      tokenKeys: tokens.map((window) => window.key),
+      scopes,
+      scopesValidUntil: scopes.reduce((earliest, scope) => Math.min(earliest, scope.periodEndMs), Number.POSITIVE_INFINITY),
+      free: principal.allowedModels === null && requests.length === 0 && tokens.length === 0 && scopes.length === 0,
+    };
+    this.plans.set(principal, plan);
+    return plan;
+  }
+
+  /** The per-client-IP request window (ARBITER_IP_RPM), next to the principal's own. */
+  private withIpWindow(plan: AdmissionPlan, clientIp: string): { requests: WindowLimit[]; tokens: WindowLimit[] } {
+    return { requests: [...plan.requests, { key: `rpm:ip:${clientIp}`, limit: this.options.ipRpm as number }], tokens: plan.tokens };
   }
 
   private async seed(scopes: BudgetScopeSpec[]): Promise<void> {
@@ -193,9 +237,9 @@ export class Admission {
     for (const scope of missing) this.seeded.add(scope.key);
   }
 
-  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+  private async guard<T>(operation: Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await operation;
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       this.options.logger?.error({ err: error }, 'the limits store failed');
@@ -226,7 +270,7 @@ function assertModelAllowed(principal: Principal, requested: string, candidates:
  * point is fine here — it is an upper bound, rounded up with a nano-dollar of slack — and far cheaper than the exact
  * integer arithmetic the settled cost uses.
  */
-export function maxCostNano(request: Pick<AdmissionRequest, 'candidates' | 'inputTokens' | 'maxOutputTokens'>): number {
+export function maxCostNano(request: { candidates: readonly ResolvedModel[]; inputTokens: number; maxOutputTokens: number | null }): number {
   let most = 0;
   for (const model of request.candidates) {
     if (model.price === null) continue;

@@ -66,6 +66,7 @@ export class Authenticator {
   private readonly tenants = new Map<string, CacheEntry<StoredTenant>>();
   private readonly loading = new Map<string, Promise<unknown>>();
   private readonly usedKeys = new Set<string>();
+  private readonly principals = new Map<string, { key: StoredApiKey; tenant: StoredTenant; user: StoredUser | null; principal: Principal }>();
   private touchTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: AuthenticatorOptions) {
@@ -85,6 +86,17 @@ export class Authenticator {
     }
     if (!timingSafeEqual(digest(credential), this.masterDigest)) throw new GatewayError('invalid_api_key');
     return MASTER_PRINCIPAL;
+  }
+
+  /**
+   * The master key, checked synchronously (the one credential that needs no lookup); null for anything else, which
+   * `authenticate` then resolves or refuses.
+   */
+  authenticateMaster(headers: CredentialHeaders): Principal | null {
+    if (this.masterDigest === null) return null;
+    const credential = readCredential(headers);
+    if (credential === null || looksLikeApiKey(credential) || looksLikeJwt(credential)) return null;
+    return timingSafeEqual(digest(credential), this.masterDigest) ? MASTER_PRINCIPAL : null;
   }
 
   /** Drops cached records named by an invalidation message. */
@@ -136,7 +148,11 @@ export class Authenticator {
       if (user === null || !user.active) throw new GatewayError('invalid_api_key', { message: 'The API key belongs to a deactivated user.' });
     }
     this.markUsed(key.id);
-    return {
+    // One principal object per key, user and tenant record: rebuilt only when one of them was reloaded, so that
+    // admission can keep what it derives from a principal (its windows and budget scopes) keyed by the object.
+    const built = this.principals.get(key.id);
+    if (built !== undefined && built.key === key && built.tenant === tenant && built.user === user) return built.principal;
+    const principal: Principal = Object.freeze({
       tenantId: key.tenantId,
       keyId: key.id,
       userId: key.userId,
@@ -145,7 +161,10 @@ export class Authenticator {
       kind: 'api_key',
       allowedModels: key.allowedModels ?? null,
       limits: { tenant: tenant.limits, user: user?.limits ?? null, key: key.limits },
-    };
+    });
+    if (this.principals.size >= 100_000) this.principals.clear();
+    this.principals.set(key.id, { key, tenant, user, principal });
+    return principal;
   }
 
   private async authenticateAccessToken(credential: string): Promise<Principal> {

@@ -37,8 +37,21 @@ export function computeCost(usage: NormalizedUsage, entry: PriceEntry): CostBrea
   return { input: formatUnits(input), output: formatUnits(output), total: formatUnits(input + output) };
 }
 
+/** Prices seen so far → their units: a catalog has a few hundred prices, and every request converts five. */
+const unitsByPrice = new Map<number, bigint>();
+
 /** Converts a decimal price to integer units via its decimal text (0.15 → 150000000n), never through a float product. */
 export function toUnits(pricePer1m: number): bigint {
+  let units = unitsByPrice.get(pricePer1m);
+  if (units === undefined) {
+    units = convertToUnits(pricePer1m);
+    if (unitsByPrice.size >= 10_000) unitsByPrice.clear();
+    unitsByPrice.set(pricePer1m, units);
+  }
+  return units;
+}
+
+function convertToUnits(pricePer1m: number): bigint {
   const text = pricePer1m.toFixed(PRICE_SCALE_DIGITS + 3);
   const [whole = '0', fraction = ''] = text.split('.');
   const kept = fraction.slice(0, PRICE_SCALE_DIGITS);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ResolvedModel } from '../catalog/model-catalog.js';
 import type { Admission } from '../pipeline/admit.js';
 import type { Router } from '../routing/router.js';
@@ -17,22 +17,29 @@ interface AdmissionShape {
  * is written (see `Admission.recorded`), or released when the request ends without one.
  */
 export function registerAdmission(app: FastifyInstance, admission: Admission, router: Router): void {
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
-    const shape = describe(request);
-    if (shape === null) return;
-    const ticket = await admission.admit({
-      principal: principalOf(request),
-      clientIp: request.ip,
-      requestedModel: shape.model,
-      candidates: candidatesOf(router, request.body, shape),
-      inputTokens: Math.ceil(Number(request.headers['content-length'] ?? 0) / 3),
-      maxOutputTokens: shape.maxOutputTokens,
-    });
-    for (const [name, value] of Object.entries(ticket.headers)) reply.raw.setHeader(name, value);
-    admission.track(request.id, ticket, shape.records);
-    reply.raw.once('close', () => admission.finished(request.id));
+  app.addHook('preHandler', (request, reply, done) => {
+    // The master key and keys without limits: nothing to check, no ticket to settle, no promise.
+    if (request.method !== 'POST' || request.principal === null || !admission.applies(request.principal)) {
+      done();
+      return;
+    }
+    admit(admission, router, request, reply).then(() => done(), done);
   });
+}
+
+async function admit(admission: Admission, router: Router, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const shape = describe(request);
+  if (shape === null) return;
+  const ticket = await admission.admit({
+    principal: principalOf(request),
+    clientIp: request.ip,
+    requestedModel: shape.model,
+    candidates: () => candidatesOf(router, request.body, shape),
+    inputTokens: Math.ceil(Number(request.headers['content-length'] ?? 0) / 3),
+    maxOutputTokens: shape.maxOutputTokens,
+  });
+  for (const name in ticket.headers) reply.raw.setHeader(name, ticket.headers[name] as string);
+  if (admission.track(request.id, ticket, shape.records)) reply.raw.once('close', () => admission.finished(request.id));
 }
 
 /** What each inference route asks for, read from its (validated) body. */

@@ -32,14 +32,23 @@ export function registerAuthorization(app: FastifyInstance, table: RoutePermissi
     }
   });
   // Before validation: a caller who may not use a route learns nothing about its body schema.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const permission = request.routeOptions.config.permission;
-    if (permission === undefined) return;
-    const principal = principalOf(request);
-    const needed = typeof permission === 'string' ? [permission] : permission;
-    if (!needed.some((entry) => isAllowed(principal.role, entry))) {
-      throw new GatewayError('permission_denied', { message: `The ${principal.role} role may not call ${request.method} ${request.routeOptions.url ?? request.url}.` });
+    if (permission === undefined) {
+      done();
+      return;
     }
+    const principal = request.principal;
+    if (principal === null) {
+      done(new GatewayError('missing_api_key'));
+      return;
+    }
+    const allowed = typeof permission === 'string' ? isAllowed(principal.role, permission) : permission.some((entry) => isAllowed(principal.role, entry));
+    if (!allowed) {
+      done(new GatewayError('permission_denied', { message: `The ${principal.role} role may not call ${request.method} ${request.routeOptions.url ?? request.url}.` }));
+      return;
+    }
+    done();
   });
 }
 

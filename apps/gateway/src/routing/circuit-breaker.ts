@@ -9,8 +9,10 @@ type State = { kind: 'closed'; failures: number } | { kind: 'open'; until: numbe
  * One breaker per target: opens after N consecutive retryable failures, refuses the target during the cooldown,
  * then lets exactly one probe through (half-open); the probe's outcome closes or re-opens it.
  */
+const closedState: State = Object.freeze({ kind: 'closed', failures: 0 });
+
 export class CircuitBreaker {
-  private state: State = { kind: 'closed', failures: 0 };
+  private state: State = closedState;
 
   constructor(private readonly options: CircuitBreakerOptions) {}
 
@@ -29,7 +31,8 @@ export class CircuitBreaker {
   }
 
   recordSuccess(): void {
-    this.state = { kind: 'closed', failures: 0 };
+    // The common case allocates nothing: a closed circuit without failures stays as it is.
+    if (this.state !== closedState) this.state = closedState;
   }
 
   recordFailure(now = Date.now()): void {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseMeta } from '../pipeline/chat-completion.js';
 
-/** Raw SSE bytes to the client socket, with backpressure and one system call per batch of events. */
+/** Raw SSE bytes to the client socket, with backpressure and one write per batch of events. */
 export interface SseTransport {
   readonly opened: boolean;
   open(meta: ResponseMeta): void;
@@ -19,13 +19,36 @@ export interface SseTransportOptions {
 
 export function createSseTransport(options: SseTransportOptions): SseTransport {
   const raw = options.response;
+  const written = Promise.resolve();
   let opened = false;
-  let corked = false;
-  // Events parsed from one upstream read are written in one system call: cork on the first write, uncork once the
-  // pipeline has handed over everything that was already available.
-  const uncork = () => {
-    corked = false;
-    raw.uncork();
+  let flushedFirst = false;
+  // Events parsed from one upstream read are written together: they are joined into one string and handed to the
+  // socket once the pipeline has passed on everything that was already available (one HTTP chunk, one system call).
+  // The very first event is the exception: it goes out at once with the headers, so that the time to the first chunk
+  // does not include parsing the rest of a large read (a fast upstream sends a whole answer in one).
+  let pending = '';
+  let scheduled = false;
+  /** Set while the socket's buffer is full: writers wait for it to drain. */
+  let blocked: Promise<void> | null = null;
+  const send = (text: string) => {
+    if (raw.write(text) || blocked !== null) return;
+    blocked = new Promise((resolve) => {
+      const done = () => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        blocked = null;
+        resolve();
+      };
+      raw.once('drain', done);
+      raw.once('close', done);
+    });
+  };
+  const flush = () => {
+    scheduled = false;
+    if (pending === '' || raw.destroyed) return;
+    const text = pending;
+    pending = '';
+    send(text);
   };
   return {
     get opened() {
@@ -43,25 +66,26 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
       opened = true;
     },
     write(text) {
-      if (raw.destroyed) return Promise.resolve();
-      if (!corked) {
-        corked = true;
-        raw.cork();
-        process.nextTick(uncork);
+      if (raw.destroyed) return written;
+      if (!flushedFirst) {
+        flushedFirst = true;
+        send(text);
+        return blocked ?? written;
       }
-      if (raw.write(text)) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          raw.off('drain', done);
-          raw.off('close', done);
-          resolve();
-        };
-        raw.once('drain', done);
-        raw.once('close', done);
-      });
+      pending += text;
+      if (pending.length >= maxPendingChars) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+      return blocked ?? written;
     },
     end() {
+      flush();
       if (!raw.writableEnded) raw.end();
     },
   };
 }
+
+/** Past this much text waiting, it goes to the socket without waiting for the end of the read. */
+const maxPendingChars = 64 * 1024;

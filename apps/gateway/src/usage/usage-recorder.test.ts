@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTableColumns, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { describeDatabase, openPrivateTestDatabase } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
-import type { UsageRecordRow } from '../db/schema.js';
+import { usageRecords, type UsageRecordRow } from '../db/schema.js';
 import { listUsage } from './usage-query.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { serializeRow, UsageRecorder } from './usage-recorder.js';
 
 const silent = { error: () => undefined, warn: () => undefined };
 
@@ -82,6 +82,22 @@ describe(`UsageRecorder on ${describeDatabase()}`, () => {
     });
   });
 
+  it('serialises every column of the table, by its column name and in its order', () => {
+    const document = JSON.parse(serializeRow(row('p', 1))) as Record<string, unknown>;
+    expect(Object.keys(document)).toEqual(Object.values(getTableColumns(usageRecords)).map((column) => column.name));
+    expect(document).toMatchObject({ usage_estimated: false, warnings: [], user_id: null, trace_id: 'trace-1' });
+  });
+
+  it('keeps text outside ASCII exactly', async () => {
+    const recorder = new UsageRecorder(database, { flushIntervalMs: 60_000, maxBatch: 10, spoolDir: mkdtempSync(join(tmpdir(), 'spool-')), logger: silent });
+    const provider = `p-${randomUUID()}`;
+    const text = 'Galaxy Day — “stars” für alle, 星の日 😀';
+    recorder.record({ ...row(provider, 0), prompt: [{ role: 'user', content: text }], response: text, warnings: ['naïve'] });
+    await recorder.flush(true);
+    const [record] = (await listUsage(database, { tenantId: null }, { limit: 5, provider })).data;
+    expect(record).toMatchObject({ prompt: [{ role: 'user', content: text }], response: text, warnings: ['naïve'] });
+  });
+
   it('keeps records while the database refuses writes, retries, and loses none', async () => {
     const recorder = new UsageRecorder(database, { flushIntervalMs: 60_000, maxBatch: 100, spoolDir: mkdtempSync(join(tmpdir(), 'spool-')), logger: silent });
     const provider = `p-${randomUUID()}`;
@@ -98,6 +114,31 @@ describe(`UsageRecorder on ${describeDatabase()}`, () => {
     await recorder.flush(true);
     expect(recorder.pending).toBe(0);
     expect((await listUsage(database, { tenantId: null }, { limit: 50, provider })).data).toHaveLength(11);
+  });
+
+  it('keeps what exceeds its memory bound in spool files while the database is behind, and writes it all later', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const provider = `p-${randomUUID()}`;
+    // About three records fit in memory; the rest wait on disk.
+    const recorder = new UsageRecorder(database, { flushIntervalMs: 60_000, maxBatch: 4, spoolDir, maxQueuedBytes: 2000, logger: silent });
+    await database.db.execute(sql`alter table usage_records rename to usage_records_offline`);
+    try {
+      for (let index = 0; index < 30; index++) {
+        recorder.record(row(provider, index));
+        if (index % 5 === 4) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await recorder.flush(true);
+      expect(recorder.pending).toBe(30);
+      await vi.waitFor(() => expect(readdirSync(spoolDir).length).toBeGreaterThan(0));
+    } finally {
+      await database.db.execute(sql`alter table usage_records_offline rename to usage_records`);
+    }
+    recorder.record(row(provider, 30));
+    await recorder.flush(true);
+    expect(recorder.pending).toBe(0);
+    expect(readdirSync(spoolDir)).toEqual([]);
+    const listed = await listUsage(database, { tenantId: null }, { limit: 50, provider });
+    expect(listed.data.map((record) => record.trace_id).sort()).toEqual(Array.from({ length: 31 }, (_, index) => `trace-${index}`).sort());
   });
 
   it('spools to disk when the database is down at shutdown and replays on the next start', async () => {

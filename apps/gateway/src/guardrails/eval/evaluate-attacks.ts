@@ -14,6 +14,7 @@ import {
   type BipiaContext,
 } from './datasets.js';
 import { flaggedRate, formatFlagged, markdownTable } from './metrics.js';
+import { splitHalves, type Half } from './split.js';
 
 const injection = (text: string): boolean => promptInjectionDetector.detect(text, { threshold: 0.5, source: 'user' }).triggered;
 const injectionInDocument = (text: string): boolean =>
@@ -43,22 +44,38 @@ export function insertAttacks(attacks: readonly BipiaAttack[], contexts: readonl
   return texts;
 }
 
-/** Recall on every attack set, per detector and for the two together (the input guard blocks on either). */
+const halves: ReadonlyArray<{ half: Half; label: string }> = [
+  { half: 'dev', label: 'dev' },
+  { half: 'heldout', label: 'held-out' },
+];
+
+/** One row per half of a set: what each detector flags, and the two together (the input guard blocks on either). */
+function addHalfRows(rows: Array<Array<string | number>>, name: string, texts: readonly string[], document: boolean): void {
+  const inject = document ? injectionInDocument : injection;
+  const split = splitHalves(texts, (text) => text);
+  for (const { half, label } of halves) {
+    const part = split[half];
+    rows.push([
+      name,
+      label,
+      part.length,
+      formatFlagged(flaggedRate(part, inject)),
+      formatFlagged(flaggedRate(part, jailbreak)),
+      formatFlagged(flaggedRate(part, (text) => inject(text) || jailbreak(text))),
+    ]);
+  }
+}
+
+/**
+ * Recall on every attack set, per half (see split.ts). BIPIA's attacks and contexts are split separately and a half's
+ * positives insert that half's attacks into that half's contexts, so no held-out attack or context is ever read.
+ */
 export function evaluateAttackRecall(root: string): string {
   const giskard = loadGiskard(root);
   const jbb = loadJailbreakBench(root);
   const bipia = loadBipia(root);
   const rows: Array<Array<string | number>> = [];
-  const add = (name: string, texts: string[], document = false): void => {
-    const inject = document ? injectionInDocument : injection;
-    rows.push([
-      name,
-      texts.length,
-      formatFlagged(flaggedRate(texts, inject)),
-      formatFlagged(flaggedRate(texts, jailbreak)),
-      formatFlagged(flaggedRate(texts, (text) => inject(text) || jailbreak(text))),
-    ]);
-  };
+  const add = (name: string, texts: string[], document = false): void => addHalfRows(rows, name, texts, document);
   add('jailbreak-llms-inthewild (all)', unique(loadInTheWild(root)));
   for (const method of ['JBC', 'prompt_with_random_search', 'GCG', 'DSN', 'PAIR']) {
     add(`JailbreakBench ${method} (unique prompts)`, unique(jbb.filter((entry) => entry.method === method).map((entry) => entry.prompt)));
@@ -66,31 +83,38 @@ export function evaluateAttackRecall(root: string): string {
   add('JailbreakBench, all methods (unique prompts)', unique(jbb.map((entry) => entry.prompt)));
   add('giskard Jailbreak', giskard.filter((entry) => entry.group === 'Jailbreak').map((entry) => entry.prompt));
   add('giskard Hijacking attacks', giskard.filter((entry) => entry.group !== 'Jailbreak').map((entry) => entry.prompt));
-  add('BIPIA text attacks inserted in e-mails/tables (third-party mode)', insertAttacks(bipia.attacks.filter((a) => a.kind === 'text'), bipia.contexts), true);
-  add('BIPIA code attacks inserted in code answers (third-party mode)', insertAttacks(bipia.attacks.filter((a) => a.kind === 'code'), bipia.contexts), true);
+  const attacks = splitHalves(bipia.attacks, (attack) => attack.attack);
+  const contexts = splitHalves(bipia.contexts, (context) => context.context);
+  for (const [name, kind] of [
+    ['BIPIA text attacks inserted in e-mails/tables (third-party mode)', 'text'],
+    ['BIPIA code attacks inserted in code answers (third-party mode)', 'code'],
+  ] as const) {
+    for (const { half, label } of halves) {
+      const texts = insertAttacks(attacks[half].filter((attack) => attack.kind === kind), contexts[half]);
+      rows.push([
+        name,
+        label,
+        texts.length,
+        formatFlagged(flaggedRate(texts, injectionInDocument)),
+        formatFlagged(flaggedRate(texts, jailbreak)),
+        formatFlagged(flaggedRate(texts, (text) => injectionInDocument(text) || jailbreak(text))),
+      ]);
+    }
+  }
   add('BIPIA attack instructions alone (third-party mode)', unique(bipia.attacks.map((attack) => attack.attack)), true);
   const lakera = loadLakera(root);
   for (const category of unique(lakera.map((entry) => entry.category)).sort()) {
     add(`Lakera Gandalf: ${category} (label true, ~100-char previews)`, unique(lakera.filter((entry) => entry.category === category && entry.label).map((entry) => entry.text)));
   }
-  return markdownTable(['attack set', 'n', 'prompt_injection recall', 'jailbreak recall', 'either (input guard)'], rows);
+  return markdownTable(['attack set', 'half', 'n', 'prompt_injection recall', 'jailbreak recall', 'either (input guard)'], rows);
 }
 
-/** False-positive rates on benign text: share flagged by each detector. */
+/** False-positive rates on benign text, per half: share flagged by each detector. */
 export function evaluateAttackFalsePositives(root: string): string {
   const xstest = loadXstest(root);
   const bipia = loadBipia(root);
   const rows: Array<Array<string | number>> = [];
-  const add = (name: string, texts: string[], document = false): void => {
-    const inject = document ? injectionInDocument : injection;
-    rows.push([
-      name,
-      texts.length,
-      formatFlagged(flaggedRate(texts, inject)),
-      formatFlagged(flaggedRate(texts, jailbreak)),
-      formatFlagged(flaggedRate(texts, (text) => inject(text) || jailbreak(text))),
-    ]);
-  };
+  const add = (name: string, texts: string[], document = false): void => addHalfRows(rows, name, texts, document);
   add('XSTest safe prompts', xstest.filter((entry) => entry.label === 'safe').map((entry) => entry.prompt));
   add('BIPIA benign contexts (third-party mode)', bipia.contexts.map((context) => context.context), true);
   add('BIPIA benign contexts (user mode)', bipia.contexts.map((context) => context.context));
@@ -100,6 +124,5 @@ export function evaluateAttackFalsePositives(root: string): string {
   add('Do-Not-Answer prompts (harmful, not attacks)', loadDoNotAnswer(root).map((entry) => entry.prompt));
   add('JailbreakBench goals (harmful requests, not attacks)', unique(loadJailbreakBench(root).map((entry) => entry.goal)));
   add('OpenAI moderation samples (web text)', loadModeration(root).map((sample) => sample.prompt));
-  return markdownTable(['benign set', 'n', 'prompt_injection flagged', 'jailbreak flagged', 'either flagged'], rows);
+  return markdownTable(['benign set', 'half', 'n', 'prompt_injection flagged', 'jailbreak flagged', 'either flagged'], rows);
 }
-

@@ -46,6 +46,9 @@ export class OpenAIAdapter implements ProviderAdapter {
   private readonly quirks: ProviderQuirks;
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
+  /** Built once: the same URLs and headers go out with every request. */
+  private streamHeaders: Record<string, string> | undefined;
+  private readonly urls = new Map<string, URL>();
 
   constructor(private readonly options: OpenAIAdapterOptions) {
     this.id = options.id;
@@ -90,7 +93,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       quirks: this.quirks,
       reasoningModel: call.reasoningModel,
     });
-    const response = await this.post('/chat/completions', converted.body, call, 'text/event-stream');
+    const response = await this.post('/chat/completions', converted.body, call, true);
     const parts = transformOpenAIStream(this.id, response, call.signal);
     return createChatStream(parts, converted.warnings, this.metadata(response, null));
   }
@@ -102,9 +105,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     return { body: parsed, usage, warnings: [], upstream: this.metadata(response, parsed.model) };
   }
 
-  private async post(path: string, body: unknown, call: CallContext, accept?: string): Promise<UpstreamResponse> {
-    const headers = accept === undefined ? this.headers : { ...this.headers, accept };
-    const url = new URL(this.baseUrl + path);
+  private async post(path: string, body: unknown, call: CallContext, stream = false): Promise<UpstreamResponse> {
+    const headers = stream ? (this.streamHeaders ??= { ...this.headers, accept: 'text/event-stream' }) : this.headers;
+    let url = this.urls.get(path);
+    if (url === undefined) {
+      url = new URL(this.baseUrl + path);
+      this.urls.set(path, url);
+    }
     const request = { provider: this.id, url, headers, body: JSON.stringify(body), signal: call.signal, timeoutMs: this.options.timeoutMs };
     return sendRequest(this.options.http, request, (response) => createStatusError(this.id, response, call.signal, parseOpenAIError));
   }

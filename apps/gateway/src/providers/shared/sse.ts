@@ -17,11 +17,12 @@ export async function* readServerSentEvents(
   const decoder = new TextDecoder();
   try {
     for await (const chunk of response.body) {
-      const text = decoder.decode(chunk as Uint8Array, { stream: true });
-      // A large read (a fast upstream sends a whole answer at once) is parsed a slice at a time, so that the first
-      // event reaches the client after parsing a few kilobytes, not the whole read.
-      for (let offset = 0; offset < text.length; offset += feedSlice) {
-        parser.feed(offset === 0 && text.length <= feedSlice ? text : text.slice(offset, offset + feedSlice));
+      const bytes = chunk as Uint8Array;
+      // A large read (a fast upstream sends a whole answer at once) is decoded and parsed a slice at a time, so that
+      // the first event reaches the client after a few kilobytes, not the whole read. The streaming decoder keeps a
+      // character split across two slices whole.
+      for (let offset = 0; offset < bytes.length; offset += feedSlice) {
+        parser.feed(decoder.decode(bytes.length <= feedSlice ? bytes : bytes.subarray(offset, offset + feedSlice), { stream: true }));
         while (pending.length > 0) yield pending.shift() as EventSourceMessage;
       }
     }
