@@ -70,6 +70,11 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
       if (!flushedFirst) {
         flushedFirst = true;
         send(text);
+        // Node's ServerResponse corks the socket on a write and uncorks it on the next tick, which comes only once
+        // the whole chain of promises that parses the rest of the read has run: uncork now, so the first event
+        // leaves at once (measured: the first byte came after the whole 100 KB answer was parsed, 2-3 ms).
+        const socket = raw.socket;
+        if (socket !== null && socket.writableCorked > 0) socket.uncork();
         return blocked ?? written;
       }
       pending += text;
