@@ -1,7 +1,8 @@
 /**
  * Scores every built-in guardrail detector on the labelled sets in apps/gateway/fixtures/guardrails (developer part
  * of public sets, see each README) and on the hand-made fixtures in hand-made/. Prints markdown tables: precision,
- * recall and F1 per detector and entity type, recall per attack set, false-positive rates on benign sets.
+ * recall and F1 per detector and entity type, recall per attack set and false-positive rates on benign sets (each for a
+ * development and a held-out half, see src/guardrails/eval/split.ts).
  * Run: npm run eval:guardrails [-- --fixtures <dir>]
  */
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { buildDetection, thresholdSchema, type Detector } from './detector.js';
 import { findAdversarialSuffix } from './text/adversarial-suffix.js';
+import { findWordSalad } from './text/word-salad.js';
 import { authority, instructionOverride } from './text/attack-lexicon.js';
 import { defineFeature, defineFeatures, noisyOr, scanFeatures, type Feature } from './text/features.js';
 
@@ -24,7 +25,9 @@ const harmfulWords = [
   'bomb', 'explosive', 'weapon', 'meth', 'cocaine', 'heroin', 'fentanyl', 'poison', 'malware', 'ransomware', 'keylogger',
   'exploit', 'hack', 'phishing', 'scam', 'fraud', 'launder', 'counterfeit', 'steal', 'kill', 'murder', 'suicide',
   'self-harm', 'tortur', 'kidnap', 'terroris', 'genocide', 'racist', 'sexist', 'porn', 'nsfw', 'illegal', 'unethical',
-  'harmful', 'dangerous', 'hate speech', 'inappropriate', 'explicit',
+  'harmful', 'dangerous', 'hate speech', 'inappropriate', 'explicit', 'bribe', 'brib', 'forge', 'forgi', 'forger',
+  'extort', 'blackmail', 'smuggl', 'traffick', 'discriminat', 'propaganda', 'misinformation', 'disinformation', 'hoax',
+  'harass', 'stalk', 'infiltrat', 'unauthori', 'evad', 'coerc', 'defam', 'pedophil', 'paedophil',
 ];
 
 const features: Feature[] = [
@@ -74,6 +77,11 @@ const features: Feature[] = [
     alsoAnchors: [['start', 'begin', 'prefix', 'open', 'lead'], ['response', 'reply', 'answer', 'output', 'message']],
   }),
   defineFeature('AFFIRMATIVE_PRIMING', 0.5, { pattern: /\bsure,? here (?:is|are)\b/i, anchors: ['sure, here', 'sure here'] }),
+  defineFeature('AFFIRMATIVE_PRIMING', 0.5, {
+    pattern: /\b(?:begin|start)\w{0,4}\b[^.!?\n]{0,30}?\bwith\s{0,4}["'“‘]\s{0,4}(?:sure|certainly|absolutely|of course|here (?:is|are)|here's)\b/i,
+    anchors: ['sure', 'certainly', 'absolutely', 'of course', 'here is', 'here are', "here's"],
+    alsoAnchors: [['begin', 'start']],
+  }),
   defineFeature('RULE_TEMPLATE', 0.3, {
     pattern: /\b(?:never|don't|do not) (?:ever )?deviate\b|\bfollow (?:these|the following|my|all) (?:rules|instructions)\b[^.!?\n]{0,30}?\b(?:exactly|precisely|strictly|at all times|no matter what)\b|\b(?:top|highest|absolute) priority over\b/i,
     anchors: ['deviate', 'follow these', 'follow the following', 'follow my', 'follow all', 'priority over'],
@@ -89,7 +97,7 @@ const features: Feature[] = [
     anchors: ['hypothetical', 'fictional', 'fictitious', 'imagin', 'in a world', 'in a universe', 'in a story', 'in a novel', 'in a game', 'purpose', 'purely', 'thought experiment', 'novel', 'story', 'screenplay', 'movie', 'script'],
   }),
   defineFeature('HARMFUL_GOAL', 0.2, {
-    pattern: /\b(?:bombs?|explosives?|weapons?|meth(?:amphetamine)?|cocaine|heroin|fentanyl|poison\w{0,24}|malware|ransomware|keylogger|exploit\w{0,24}|hack(?:ing|er)?|phishing|scam\w{0,24}|fraud\w{0,24}|launder\w{0,24}|counterfeit|steal(?:ing)?|kill(?:ing)?|murder\w{0,24}|suicide|self-harm|tortur\w{0,24}|kidnap\w{0,24}|terroris[mt]|genocide|racist|sexist|porn\w{0,24}|nsfw|illegal|unethical|harmful|dangerous|hate speech|inappropriate|explicit)\b/i,
+    pattern: /\b(?:bombs?|explosives?|weapons?|meth(?:amphetamine)?|cocaine|heroin|fentanyl|poison\w{0,24}|malware|ransomware|keylogger|exploit\w{0,24}|hack(?:ing|er)?|phishing|scam\w{0,24}|fraud\w{0,24}|launder\w{0,24}|counterfeit|steal(?:ing)?|kill(?:ing)?|murder\w{0,24}|suicide|self-harm|tortur\w{0,24}|kidnap\w{0,24}|terroris[mt]|genocide|racist|sexist|porn\w{0,24}|nsfw|illegal(?:ly)?|unethical|harmful|dangerous|hate speech|inappropriate|explicit|brib(?:e|es|ed|ing|ery)|forg(?:e|ed|ing|ery|eries)|extort\w{0,24}|blackmail\w{0,24}|smuggl\w{0,24}|traffick\w{0,24}|discriminat\w{0,24}|propaganda|misinformation|disinformation|hoax(?:es)?|harass\w{0,24}|stalk(?:ing|er|s)?|infiltrat\w{0,24}|unauthori[sz]ed|evad(?:e|es|ing)|evasion|coerc\w{0,24}|defam\w{0,24}|p(?:a)?edophil\w{0,24})\b/i,
     anchors: harmfulWords,
   }),
   defineFeature('RESTRICTION_REMOVAL_MULTILINGUAL', 0.5, {
@@ -97,11 +105,37 @@ const features: Feature[] = [
     anchors: ['sin ', 'ohne ', 'sans ', 'senza ', 'sem '],
     nonLatin: true,
   }),
+  defineFeature('EVASION', 0.3, {
+    pattern: /\bwithout (?:getting |being )?(?:caught|detected|noticed|traced)\b|\bundetect(?:ed|able)\b|\buntraceable\b|\bcover (?:my|your|their|his|her) tracks\b|\bwithout (?:the )?(?:\w{1,24}'s |their |his |her )?(?:consent|permission|knowledge)\b|\b(?:evade|avoid|escape) (?:detection|the police|law enforcement|the authorities|authorities|taxes|charges|being caught)\b/i,
+    anchors: ['caught', 'detected', 'noticed', 'traced', 'undetect', 'untraceable', 'tracks', 'consent', 'permission', 'knowledge', 'detection', 'police', 'law enforcement', 'authorities', 'taxes', 'charges'],
+  }),
+  // Persuasion attacks launder a harmful request with a promise about its use (PAIR, "persuasive adversarial prompts").
+  defineFeature('INTENT_DISCLAIMER', 0.35, {
+    pattern: /\b(?:purely|only|strictly|solely|just|simply) for (?:\w{1,24},? (?:and|or) )?(?:educational|research|academic|fictional|entertainment|training|informational|artistic|storytelling|hypothetical|illustrative|awareness|demonstration|testing) (?:and \w{1,24} )?purposes?\b|\bfor (?:educational|research|academic|fictional|entertainment|informational) purposes? only\b|\b(?:will|would|should|must|is) (?:not|never) (?:be )?(?:used|enacted|put into practice|acted upon|carried out) (?:in (?:real life|reality|the real world|real-world|practice)|for (?:any )?(?:harmful|malicious|illegal|nefarious)|to (?:harm|hurt|promote))|\b(?:not|never) (?:intended|meant) (?:to (?:promote|encourage|endorse|cause|harm)|for (?:real|actual|malicious))|\b(?:i'?m|i am) not (?:encouraging|endorsing|promoting|condoning|planning)\b/i,
+    anchors: ['purpose', 'used', 'enacted', 'put into practice', 'acted upon', 'carried out', 'intended', 'meant', 'encouraging', 'endorsing', 'promoting', 'condoning', 'planning'],
+  }),
+  // "You are a security researcher who …", "Imagine you are a …": the model is handed an identity and a task.
+  defineFeature('ROLE_SCAFFOLD', 0.25, {
+    pattern: /(?:^|[.!?:\n]\s{0,4})(?:imagine (?:that )?|suppose (?:that )?|pretend (?:that )?)?you(?:'re| are) (?:an?|the) (?:[\w-]{1,24},? ){0,4}?(?:who|working|hired|tasked|writing|trying|looking|advising|helping|specializing|specialising)\b|\byou(?:'ve| have) been (?:tasked|asked|hired|commissioned|assigned) (?:with|to|by)\b|\byour (?:task|job|assignment|mission) is to\b/i,
+    anchors: ["you're", 'you are', "you've been", 'you have been', 'your task', 'your job', 'your assignment', 'your mission'],
+  }),
+  // Urgency and emotional stakes pressed on the model (persuasion taxonomy: "emotional appeal", "time pressure").
+  defineFeature('EMOTIONAL_PRESSURE', 0.25, {
+    pattern: /\b(?:matter of life and death|life or death|every (?:second|minute) counts|(?:lives|(?:my|his|her|their|someone's) (?:life|job|career|family)) (?:depends?|depend|is at stake|are at stake|hangs? on)|i(?:'ll| will) (?:lose my job|be fired|die)|(?:i'?m|i am) (?:begging|desperate)|i beg (?:of )?you)\b/i,
+    anchors: ['life and death', 'life or death', 'counts', 'depend', 'at stake', 'hang', 'lose my job', 'fired', 'die', 'begging', 'desperate', 'beg '],
+  }),
+  // Shared jailbreak templates leave a slot for the real request ("[INSERT PROMPT HERE]").
+  defineFeature('TEMPLATE_PLACEHOLDER', 0.35, {
+    pattern: /[[{<]\s{0,4}(?:insert |enter |put |type |add |write )?(?:your |the |my )?(?:prompt|question|request|query)(?: here| goes here)?\s{0,4}[\]}>]/i,
+    anchors: ['prompt', 'question', 'request', 'query'],
+  }),
   ...defineFeatures('INSTRUCTION_OVERRIDE', 0.6, instructionOverride),
   ...defineFeatures('AUTHORITY_CLAIM', 0.35, authority),
 ];
 
 const suffixWeight = 0.6;
+/** The wider net of `word-salad.ts`: at the default threshold on its own, below a stricter policy's only with other cues. */
+const saladWeight = 0.5;
 
 export const jailbreakDetector: Detector<JailbreakParams> = {
   id: 'jailbreak',
@@ -110,9 +144,10 @@ export const jailbreakDetector: Detector<JailbreakParams> = {
   paramsSchema: jailbreakParamsSchema,
   detect(text, params) {
     const scan = scanFeatures(text, features, { encodedPayloadWeight: 0.3 });
-    const suffix = findAdversarialSuffix(text);
+    const strong = findAdversarialSuffix(text);
+    const suffix = strong === undefined ? findWordSalad(text) : strong;
     if (suffix === undefined) return buildDetection(scan.findings, params.threshold, scan.score);
-    const findings = [...scan.findings, { type: 'ADVERSARIAL_SUFFIX', ...suffix, score: suffixWeight }];
+    const findings = [...scan.findings, { type: 'ADVERSARIAL_SUFFIX', ...suffix, score: strong === undefined ? saladWeight : suffixWeight }];
     return buildDetection(findings, params.threshold, noisyOr(findings.map((finding) => finding.score)));
   },
 };

@@ -27,7 +27,8 @@ const yourResponse = responseNounList.map((noun) => `your ${noun}`);
 
 const aiWords = ['ai', 'assistant', 'model', 'llm', 'bot', 'gpt', 'claude', 'agent'];
 
-// Instructions addressed to whoever writes the answer: harmless from the user, an attack inside a document.
+// Instructions addressed to whoever writes the answer: harmless from the user, an attack inside a document (where each
+// alone reaches the default threshold: content the model only reads has no business directing "your response").
 const addressedToModel: FeatureSpec[] = [
   { pattern: new RegExp(`\\b(?:in|to|within|into|throughout|from|at the (?:end|beginning|start) of) your ${responseNouns}\\b`, 'i'), anchors: yourResponse },
   { pattern: new RegExp(`\\byour ${responseNouns}\\b[^.!?\\n]{0,30}?\\b(?:must|should|shall|needs? to|has to|have to)\\b`, 'i'), anchors: yourResponse },
@@ -113,8 +114,8 @@ function buildFeatures(source: 'user' | 'third_party'): Feature[] {
     ...defineFeatures('SECRET_EXTRACTION', 0.4, secretExtraction),
     ...defineFeatures('OBFUSCATED_OUTPUT_REQUEST', document ? 0.4 : 0.25, obfuscatedOutput),
     ...defineFeatures('EXFILTRATION', 0.6, exfiltration),
-    ...defineFeatures('ADDRESSED_TO_MODEL', document ? 0.45 : 0.1, addressedToModel),
-    ...defineFeatures('OUTPUT_MANIPULATION', document ? 0.4 : 0.1, outputManipulation),
+    ...defineFeatures('ADDRESSED_TO_MODEL', document ? 0.5 : 0.1, addressedToModel),
+    ...defineFeatures('OUTPUT_MANIPULATION', document ? 0.5 : 0.1, outputManipulation),
     defineFeature('CODE_INSERTION', document ? 0.5 : 0.1, codeInsertion),
     defineFeature('DANGEROUS_CODE', document ? 0.3 : 0.15, dangerousCode),
     defineFeature('LINK_IN_RESPONSE', document ? 0.35 : 0.2, linkInResponse),
