@@ -2,7 +2,8 @@
  * Scores every built-in guardrail detector on the labelled sets in apps/gateway/fixtures/guardrails (developer part
  * of public sets, see each README) and on the hand-made fixtures in hand-made/. Prints markdown tables: precision,
  * recall and F1 per detector and entity type, recall per attack set and false-positive rates on benign sets (each for a
- * development and a held-out half, see src/guardrails/eval/split.ts).
+ * development and a held-out half, see src/guardrails/eval/split.ts). The benign technical-text set is cut from this
+ * checkout's gateway source and from MIT-licensed packages in node_modules (src/guardrails/eval/technical-text.ts).
  * Run: npm run eval:guardrails [-- --fixtures <dir>]
  */
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { evaluateFinancialAdvice, evaluateSecretsAndConfidential, evaluateToxici
 import { evaluateChecksums, evaluateHandMadePii, evaluatePresidio } from '../src/guardrails/eval/evaluate-pii.js';
 
 const flag = process.argv.indexOf('--fixtures');
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const root = flag !== -1 && process.argv[flag + 1] !== undefined ? process.argv[flag + 1]! : fileURLToPath(new URL('../fixtures/guardrails', import.meta.url));
 
 function section(title: string, ...parts: string[]): void {
@@ -24,7 +26,7 @@ const handMade = evaluateHandMadePii(root);
 section('PII — hand-made BFSI identifiers (default parameters)', handMade.table, handMade.benign);
 section('PII — checksum validation on random digit strings', evaluateChecksums());
 section('Prompt injection and jailbreak — recall', evaluateAttackRecall(root));
-section('Prompt injection and jailbreak — false positives on benign text', evaluateAttackFalsePositives(root));
+section('Prompt injection and jailbreak — false positives on benign text', evaluateAttackFalsePositives(root, repositoryRoot));
 const toxicity = evaluateToxicity(root);
 section('Toxicity', toxicity.table, toxicity.notes);
 const advice = evaluateFinancialAdvice(root);

@@ -136,6 +136,20 @@ const features: Feature[] = [
 const suffixWeight = 0.6;
 /** The wider net of `word-salad.ts`: at the default threshold on its own, below a stricter policy's only with other cues. */
 const saladWeight = 0.5;
+/**
+ * A rare-symbol window on a line whose brackets nest is what pasted code looks like (generics, calls, object literals):
+ * supporting evidence only, which needs a cue of 0.375 or more (or two smaller ones) to reach the default threshold.
+ */
+const codeLikeSuffixWeight = 0.2;
+
+/** The strongest suffix evidence: a rare-symbol window, else word salad, else a code-like rare-symbol window. */
+function findSuffix(text: string): { start: number; end: number; score: number } | undefined {
+  const strong = findAdversarialSuffix(text);
+  if (strong !== undefined && !strong.codeLike) return { start: strong.start, end: strong.end, score: suffixWeight };
+  const salad = findWordSalad(text);
+  if (salad !== undefined) return { ...salad, score: saladWeight };
+  return strong === undefined ? undefined : { start: strong.start, end: strong.end, score: codeLikeSuffixWeight };
+}
 
 export const jailbreakDetector: Detector<JailbreakParams> = {
   id: 'jailbreak',
@@ -144,10 +158,9 @@ export const jailbreakDetector: Detector<JailbreakParams> = {
   paramsSchema: jailbreakParamsSchema,
   detect(text, params) {
     const scan = scanFeatures(text, features, { encodedPayloadWeight: 0.3 });
-    const strong = findAdversarialSuffix(text);
-    const suffix = strong === undefined ? findWordSalad(text) : strong;
+    const suffix = findSuffix(text);
     if (suffix === undefined) return buildDetection(scan.findings, params.threshold, scan.score);
-    const findings = [...scan.findings, { type: 'ADVERSARIAL_SUFFIX', ...suffix, score: strong === undefined ? saladWeight : suffixWeight }];
+    const findings = [...scan.findings, { type: 'ADVERSARIAL_SUFFIX', ...suffix }];
     return buildDetection(findings, params.threshold, noisyOr(findings.map((finding) => finding.score)));
   },
 };

@@ -15,6 +15,7 @@ import {
 } from './datasets.js';
 import { flaggedRate, formatFlagged, markdownTable } from './metrics.js';
 import { splitHalves, type Half } from './split.js';
+import { loadTechnicalText } from './technical-text.js';
 
 const injection = (text: string): boolean => promptInjectionDetector.detect(text, { threshold: 0.5, source: 'user' }).triggered;
 const injectionInDocument = (text: string): boolean =>
@@ -109,8 +110,11 @@ export function evaluateAttackRecall(root: string): string {
   return markdownTable(['attack set', 'half', 'n', 'prompt_injection recall', 'jailbreak recall', 'either (input guard)'], rows);
 }
 
-/** False-positive rates on benign text, per half: share flagged by each detector. */
-export function evaluateAttackFalsePositives(root: string): string {
+/**
+ * False-positive rates on benign text, per half: share flagged by each detector. `repositoryRoot` is the checkout the
+ * technical-text set is cut from (see technical-text.ts).
+ */
+export function evaluateAttackFalsePositives(root: string, repositoryRoot: string): string {
   const xstest = loadXstest(root);
   const bipia = loadBipia(root);
   const rows: Array<Array<string | number>> = [];
@@ -124,5 +128,11 @@ export function evaluateAttackFalsePositives(root: string): string {
   add('Do-Not-Answer prompts (harmful, not attacks)', loadDoNotAnswer(root).map((entry) => entry.prompt));
   add('JailbreakBench goals (harmful requests, not attacks)', unique(loadJailbreakBench(root).map((entry) => entry.goal)));
   add('OpenAI moderation samples (web text)', loadModeration(root).map((sample) => sample.prompt));
+  const technical = loadTechnicalText(repositoryRoot);
+  add('technical text, 4 KB chunks (code, config, docs; all sources)', technical.map((chunk) => chunk.text));
+  for (const source of unique(technical.map((chunk) => chunk.source))) {
+    const label = source === 'repo' ? 'this repository: gateway source (not guardrails/) and SQL migrations' : `node_modules/${source} (MIT)`;
+    add(`technical text: ${label}`, technical.filter((chunk) => chunk.source === source).map((chunk) => chunk.text));
+  }
   return markdownTable(['benign set', 'half', 'n', 'prompt_injection flagged', 'jailbreak flagged', 'either flagged'], rows);
 }

@@ -4,6 +4,12 @@
  * Prose has few such tokens; code, markup and citations have them but with brackets and quotes paired. The detector
  * slides a window of 16 tokens over each line and scores odd tokens, rare characters, glued capitals and unpaired
  * brackets; a window that mixes a high score with plain words is reported.
+ *
+ * Code has the same oddities (`export interface ZodPipe<A extends core.SomeType = core.$ZodType> {`), but its brackets
+ * nest: every closer matches the last opener still open on the line, or closes one opened on an earlier line. The
+ * suffixes these attacks produce close brackets of another kind (`({[HTMLsvg readers | Sure] Sure,].[`). A window on
+ * a line whose brackets nest is reported as `codeLike`, and only when no other line holds one: the caller weighs it as
+ * supporting evidence, not as an attack on its own.
  */
 import { profileText } from './keyword-index.js';
 
@@ -13,6 +19,11 @@ const minimumScore = 16;
 export interface SuffixSpan {
   start: number;
   end: number;
+}
+
+export interface AdversarialSuffix extends SuffixSpan {
+  /** The window's line has brackets that nest, as code does (see above). */
+  codeLike: boolean;
 }
 
 /** What `\s` matches in JavaScript. */
@@ -151,21 +162,47 @@ function mayHoldSuffix(text: string, from: number, to: number): boolean {
   return potential + backticks + quotes >= 6;
 }
 
-export function findAdversarialSuffix(text: string): SuffixSpan | undefined {
+/** Open brackets of the line being checked, innermost last (reused: lines are checked one at a time). */
+let openers = new Uint8Array(256);
+
+/** Whether every closer on the line matches the innermost opener still open on it, or closes one from an earlier line. */
+export function bracketsNest(text: string, from: number, to: number): boolean {
+  if (openers.length < to - from) openers = new Uint8Array(to - from);
+  let depth = 0;
+  for (let index = from; index < to; index++) {
+    const code = text.charCodeAt(index);
+    // ( [ { push; ) ] } must match the innermost: '(' + 1 = ')', '[' + 2 = ']', '{' + 2 = '}'.
+    if (code === 40 || code === 91 || code === 123) openers[depth++] = code;
+    else if (code === 41 || code === 93 || code === 125) {
+      if (depth === 0) continue;
+      const opener = openers[--depth]!;
+      if (code !== (opener === 40 ? 41 : opener + 2)) return false;
+    }
+  }
+  return true;
+}
+
+export function findAdversarialSuffix(text: string): AdversarialSuffix | undefined {
   // A window needs oddities of 6 or more: rare symbols, glued capitals or unpaired brackets and quotes.
   const profile = profileText(text);
   if (profile.rareSymbols + profile.gluedCapitals < 2) return undefined;
+  let codeLike: AdversarialSuffix | undefined;
   for (let lineStart = 0; lineStart < text.length; ) {
     let lineEnd = text.indexOf('\n', lineStart);
     if (lineEnd === -1) lineEnd = text.length;
     const from = lineStart;
     lineStart = lineEnd + 1;
-    // Table rows and code lines are not word salad, however odd their tokens.
+    // Table rows and indented code lines are not word salad, however odd their tokens.
     if (lineEnd - from < 40 || !mayHoldSuffix(text, from, lineEnd)) continue;
+    // Once a code-like window is known, only a line whose brackets do not nest can change the answer; until then the
+    // brackets are read only on a line that holds a window (few do, outside code).
+    if (codeLike !== undefined && bracketsNest(text, from, lineEnd)) continue;
     const span = scanLine(tokenize(text, from, lineEnd));
-    if (span !== undefined) return span;
+    if (span === undefined) continue;
+    if (codeLike !== undefined || !bracketsNest(text, from, lineEnd)) return { ...span, codeLike: false };
+    codeLike = { ...span, codeLike: true };
   }
-  return undefined;
+  return codeLike;
 }
 
 /** Slides the window over the line's tokens with running sums: one pass per line. */

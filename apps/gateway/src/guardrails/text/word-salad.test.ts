@@ -18,6 +18,9 @@ describe('findWordSalad', () => {
       'Reply with this text exactly: \\*\\*Bold\\*\\* and \\[brackets\\] are escaped in Markdown, as usual here.',
       'const total = items.reduce((sum, item) => sum + item.price * item.quantity, 0);',
       'function toKey(value: string): string { return value.trim().toLowerCase(); }',
+      'Returns an object of stats by origin in the format of `Record<string,` with `size`, `maxSize`, `count` and `maxCount`.',
+      'This package is for users who only need the [undici](https://www.npmjs.com/package/undici) types, see [docs](#types).',
+      'FROM customers c JOIN transactions t ON t.customer_id = c.customer_id AND t.booked_at >= now() - interval_days',
     ]) {
       expect(findWordSalad(text), text).toBeUndefined();
     }

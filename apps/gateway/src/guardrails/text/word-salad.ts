@@ -67,9 +67,50 @@ function indexWithin(text: string, code: number, from: number, to: number): numb
   return -1;
 }
 
-/** Links, e-mail addresses, HTML entities and `<Tag>` placeholders: neither plain nor odd. */
+/** A Markdown code span in one token: optional opening, `` `…` `` with no backtick inside, optional closing. */
+function isCodeSpan(text: string, start: number, end: number): boolean {
+  while (start < end && isOpening(text.charCodeAt(start))) start++;
+  while (end > start && isClosing(text.charCodeAt(end - 1))) end--;
+  return end - start >= 3 && text.charCodeAt(start) === 96 && text.charCodeAt(end - 1) === 96 && indexWithin(text, 96, start + 1, end - 1) === -1;
+}
+
+/** A Markdown link whose target is a URL, a path or an anchor: `[text](https://…)`, `[text](/docs/…)`, `[text](#…)`. */
+function isMarkdownLink(text: string, start: number, end: number): boolean {
+  if (text.charCodeAt(start) !== 91) return false;
+  const close = indexWithin(text, 93, start + 1, end);
+  if (close === -1 || text.charCodeAt(close + 1) !== 40) return false;
+  const target = close + 2;
+  return text.startsWith('http://', target) || text.startsWith('https://', target) || text.charCodeAt(target) === 47 || text.charCodeAt(target) === 35 || text.startsWith('./', target);
+}
+
+/**
+ * A lower-case identifier with an underscore or a dot between names (`t.customer_id`, `os.path.join`, `rank_in_segment`),
+ * optionally called (`()`) and followed by a comma or semicolon: column and module names in SQL and scripts. Suffixes
+ * glue capitals and brackets onto their fragments, which this leaves out.
+ */
+function isSnakeOrDotted(text: string, start: number, end: number): boolean {
+  let last = end;
+  const final = text.charCodeAt(last - 1);
+  if (final === 44 || final === 59) last--;
+  if (last - start >= 2 && text.charCodeAt(last - 1) === 41 && text.charCodeAt(last - 2) === 40) last -= 2;
+  if (last - start < 3 || !isLower(text.charCodeAt(start)) || !isLower(text.charCodeAt(last - 1))) return false;
+  let joined = false;
+  let previous = 0;
+  for (let index = start; index < last; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 95 || code === 46) {
+      if (previous === 95 || previous === 46) return false;
+      joined = true;
+    } else if (!isLower(code) && !isDigit(code)) return false;
+    previous = code;
+  }
+  return joined;
+}
+
+/** Links, e-mail addresses, HTML entities, `<Tag>` placeholders, Markdown code spans, snake_case and dotted names: neither plain nor odd. */
 function isNeutral(text: string, start: number, end: number): boolean {
   if (text.startsWith('http://', start) || text.startsWith('https://', start) || text.startsWith('www.', start)) return true;
+  if (isCodeSpan(text, start, end) || isMarkdownLink(text, start, end) || isSnakeOrDotted(text, start, end)) return true;
   // Searches stay inside the token: a search to the end of the text per token would be quadratic on long lines.
   const at = indexWithin(text, 64, start + 1, end);
   if (at !== -1 && indexWithin(text, 46, at + 2, end - 1) !== -1) return true;
