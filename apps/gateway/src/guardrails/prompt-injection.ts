@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { buildDetection, thresholdSchema, type Detector } from './detector.js';
+import { buildDetection, thresholdSchema, type Detector, type Finding } from './detector.js';
 import {
   authority,
   delimiters,
@@ -9,7 +9,7 @@ import {
   roleHeader,
   secretExtraction,
 } from './text/attack-lexicon.js';
-import { defineFeature, defineFeatures, scanFeatures, type Feature, type FeatureSpec } from './text/features.js';
+import { defineFeature, defineFeatures, noisyOr, scanFeatures, type Feature, type FeatureSpec } from './text/features.js';
 
 export const promptInjectionParamsSchema = z.object({
   threshold: thresholdSchema,
@@ -124,6 +124,134 @@ function buildFeatures(source: 'user' | 'third_party'): Feature[] {
 
 const featureSets = { user: buildFeatures('user'), third_party: buildFeatures('third_party') };
 
+/*
+ * Pasted source code and technical docs share verbs and nouns with attacks ("bypass the proxy for all requests", "ignore
+ * anything before the boundary", "unexpected end of input", `toString('base64')`). A match of the generic English
+ * patterns below is weighed again in its context: where it reads like code or technical prose it counts only as weak
+ * evidence, so it needs other cues to trigger; the canonical attack phrasings keep their full weight anywhere.
+ */
+
+/** The line holding a match, and the part of it before the match. */
+function lineAround(text: string, start: number, end: number): { line: string; before: string } {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const lineEnd = text.indexOf('\n', end);
+  return { line: text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd), before: text.slice(lineStart, start) };
+}
+
+const commentLine = /^\s*(?:\/\/|\/\*|\*(?!\*)|#(?![#!])|<!--|--\s)/;
+/** `//` or `/*` earlier on the line (not the `//` of a URL). */
+const trailingComment = /(?:^|[^:/])\/\/|\/\*/;
+/** A quote opened after code punctuation and not closed before the match ("don't" opens nothing). */
+const openQuote = /(?:^|[\s([{=:,])(["'])(?:(?!\1)[^\\\n]|\\.)*$/;
+
+/** The match sits in a code comment, or inside a backtick span or a string literal. */
+function inCodeContext(text: string, match: RegExpExecArray): boolean {
+  const { line, before } = lineAround(text, match.index, match.index + match[0].length);
+  if (commentLine.test(line) || trailingComment.test(before)) return true;
+  return (before.match(/`/g)?.length ?? 0) % 2 === 1 || openQuote.test(before);
+}
+
+const addressed = /\b(?:you|your|yours|yourself|assistant)\b/i;
+const instructionObject =
+  /\b(?:instructions?|directions|rules|guidelines?|prompts?|system (?:message|prompt)|programming|guardrails?|safeguards?|training|polic(?:y|ies)|restrictions|limitations|principles|guidance)\b/i;
+const attackVerb = /^(?:ignor|disregard|forget|stop following|do not follow|don't follow|dont follow|no longer follow|stop obeying|pay no attention|unlearn|overlook|neglect|set aside|put aside)/i;
+const earlier = /\b(?:previous|previously|prior|above|earlier|preceding|foregoing|so far|until now|up to now|said|told)\b/i;
+
+/**
+ * "Skip all instances of the malformed directive", "override the built-in constraints": an override is an attack when
+ * its object is the assistant's instructions, when it addresses the assistant, or when an attack verb points back at
+ * what came before ("ignore all previous commands"). Inside a comment or a literal both an instruction object and an
+ * attack verb or backward reference are needed.
+ */
+function isWeakOverride(text: string, match: RegExpExecArray): boolean {
+  const phrase = match[0];
+  if (addressed.test(phrase)) return false;
+  const object = instructionObject.test(phrase);
+  const pointsBack = attackVerb.test(phrase) || earlier.test(phrase);
+  if (inCodeContext(text, match)) return !(object && pointsBack);
+  return !(object || (attackVerb.test(phrase) && earlier.test(phrase)));
+}
+
+/** German, French, Spanish … share words with English ("ignore unknown directives"): only a comment or literal weakens them. */
+const isWeakForeignOverride = (text: string, match: RegExpExecArray): boolean => inCodeContext(text, match) && isWeakOverride(text, match);
+
+const fenceNoun = /\b(?:instructions?|task|prompt|rules|directives?|orders?|system)\b/i;
+
+/**
+ * "Unexpected end of input" and "### New logger signature" are prose and a Markdown heading; a fence marks a line of
+ * its own ("--- END OF PROMPT ---"), is written in capitals, or announces instructions.
+ */
+function isWeakFence(text: string, match: RegExpExecArray): boolean {
+  const phrase = match[0];
+  const { line } = lineAround(text, match.index, match.index + phrase.length);
+  if (/^(?:end|stop) of/i.test(phrase)) return phrase !== phrase.toUpperCase() && /[a-z]/i.test(line.replace(phrase, ''));
+  const keyword = /[a-z]+$/i.exec(phrase)?.[0] ?? '';
+  const heading = /^\s*#{1,6}\s/.test(line) && phrase.startsWith('#');
+  return heading && keyword !== keyword.toUpperCase() && !fenceNoun.test(line.slice(line.indexOf(keyword) + keyword.length));
+}
+
+/** A statement of code: it ends in code punctuation or assigns. */
+const codeStatement = /[;{}(,]\s*$|=>|\s=\s/;
+
+/** `'base64'`, `z.base64()`, `const base64 = …`, `// base64`: a name in code, not a request to encode the answer. */
+function isWeakEncodingName(text: string, match: RegExpExecArray): boolean {
+  const before = text[match.index - 1] ?? ' ';
+  const after = text[match.index + match[0].length] ?? ' ';
+  if (/[.(\-'"`/;[_$]/.test(before) || /[()\-'"`_,;\]]/.test(after)) return true;
+  return inCodeContext(text, match) || codeStatement.test(lineAround(text, match.index, match.index + match[0].length).line);
+}
+
+/** `[![CI](https://…/badge.svg?branch=main)](…)`: a linked image is a README badge, not a beacon. */
+const isLinkedImage = (text: string, match: RegExpExecArray): boolean => text[match.index - 1] === '[';
+
+interface ContextRule {
+  type: string;
+  spec: FeatureSpec;
+  isWeak(text: string, match: RegExpExecArray): boolean;
+  /** The weight of a weak match. */
+  weakWeight: number;
+}
+
+const contextRules: ContextRule[] = [
+  // The English patterns only (verb … qualifier … noun, "ignore everything above", "ignore the above and").
+  ...instructionOverride.slice(0, 3).map((spec) => ({ type: 'INSTRUCTION_OVERRIDE', spec, isWeak: isWeakOverride, weakWeight: 0.3 })),
+  ...instructionOverride
+    .slice(3)
+    .filter((spec) => spec.nonLatin !== true)
+    .map((spec) => ({ type: 'INSTRUCTION_OVERRIDE', spec, isWeak: isWeakForeignOverride, weakWeight: 0.3 })),
+  { type: 'DELIMITER_INJECTION', spec: delimiters[1]!, isWeak: isWeakFence, weakWeight: 0.2 },
+  { type: 'OBFUSCATED_OUTPUT_REQUEST', spec: obfuscatedOutput[1]!, isWeak: isWeakEncodingName, weakWeight: 0.1 },
+  { type: 'EXFILTRATION', spec: exfiltration[0]!, isWeak: isLinkedImage, weakWeight: 0.2 },
+];
+
+/** Enough to see past the weak matches of a chunk of code; a text with more is not pasted code. */
+const maxMatchesWeighed = 32;
+
+/**
+ * The finding's weight after reading every match of its type in context: full when one match is not weak, the weak
+ * weight otherwise. A finding from a de-obfuscated or decoded view has no match at its place in the text and keeps its
+ * weight: hiding a phrase is itself a cue.
+ */
+function weighInContext(text: string, finding: Finding): Finding {
+  const rules = contextRules.filter((rule) => rule.type === finding.type);
+  if (rules.length === 0) return finding;
+  let weakest: Finding | undefined;
+  let foundAtFinding = false;
+  for (const rule of rules) {
+    const pattern = new RegExp(rule.spec.pattern.source, `${rule.spec.pattern.flags}g`);
+    for (let count = 0, match = pattern.exec(text); match !== null && count < maxMatchesWeighed; count++, match = pattern.exec(text)) {
+      if (match.index === finding.start) foundAtFinding = true;
+      if (!rule.isWeak(text, match)) return finding;
+      weakest ??= { ...finding, start: match.index, end: match.index + match[0].length, score: Math.min(finding.score, rule.weakWeight) };
+      if (match[0].length === 0) pattern.lastIndex++;
+    }
+  }
+  // Other patterns of the type (other languages, chat-template tokens) may hold the finding: look for a strong one.
+  const others = featureSets.user.filter((feature) => feature.type === finding.type && !rules.some((rule) => rule.spec.pattern === feature.pattern));
+  if (!foundAtFinding || weakest === undefined || others.some((feature) => feature.pattern.test(text))) return finding;
+  return weakest;
+}
+
 export const promptInjectionDetector: Detector<PromptInjectionParams> = {
   id: 'prompt_injection',
   description:
@@ -131,6 +259,7 @@ export const promptInjectionDetector: Detector<PromptInjectionParams> = {
   paramsSchema: promptInjectionParamsSchema,
   detect(text, params) {
     const scan = scanFeatures(text, featureSets[params.source], { encodedPayloadWeight: 0.35 });
-    return buildDetection(scan.findings, params.threshold, scan.score);
+    const findings = scan.findings.map((finding) => weighInContext(text, finding));
+    return buildDetection(findings, params.threshold, noisyOr(findings.map((finding) => finding.score)));
   },
 };
