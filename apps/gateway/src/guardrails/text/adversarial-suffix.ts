@@ -12,6 +12,7 @@
  * supporting evidence, not as an attack on its own.
  */
 import { profileText } from './keyword-index.js';
+import { bracketColumns, findWindow, unpairedIn } from './token-window.js';
 
 const windowSize = 16;
 const minimumScore = 16;
@@ -207,40 +208,12 @@ export function findAdversarialSuffix(text: string): AdversarialSuffix | undefin
 
 /** Slides the window over the line's tokens with running sums: one pass per line. */
 function scanLine(tokens: Tokens): SuffixSpan | undefined {
-  let plain = 0;
-  let rare = 0;
-  let glued = 0;
-  let round = 0;
-  let square = 0;
-  let curly = 0;
-  let backticks = 0;
-  let quotes = 0;
-  for (let last = 0; last < tokens.count; last++) {
-    plain += tokens.plain[last]!;
-    rare += tokens.rare[last]!;
-    glued += tokens.glued[last]!;
-    round += tokens.round[last]!;
-    square += tokens.square[last]!;
-    curly += tokens.curly[last]!;
-    backticks += tokens.backticks[last]!;
-    quotes += tokens.quotes[last]!;
-    const leaving = last - windowSize;
-    if (leaving >= 0) {
-      plain -= tokens.plain[leaving]!;
-      rare -= tokens.rare[leaving]!;
-      glued -= tokens.glued[leaving]!;
-      round -= tokens.round[leaving]!;
-      square -= tokens.square[leaving]!;
-      curly -= tokens.curly[leaving]!;
-      backticks -= tokens.backticks[leaving]!;
-      quotes -= tokens.quotes[leaving]!;
-    }
-    if (last < 7) continue;
-    const first = Math.max(0, last - windowSize + 1);
-    const unpaired = Math.abs(round) + Math.abs(square) + Math.abs(curly) + (backticks % 2) + (quotes % 2);
-    const oddities = rare + 2 * glued + 2 * unpaired;
-    const odd = last - first + 1 - plain;
-    if (plain >= 4 && oddities >= 6 && odd + oddities >= minimumScore) return { start: tokens.starts[first]!, end: tokens.ends[last]! };
-  }
-  return undefined;
+  const columns = [tokens.plain, tokens.rare, tokens.glued, ...bracketColumns(tokens)];
+  const last = findWindow(tokens.count, windowSize, 8, columns, (sums, first, end) => {
+    const plain = sums[0]!;
+    const oddities = sums[1]! + 2 * sums[2]! + 2 * unpairedIn(sums, 3);
+    const odd = end - first + 1 - plain;
+    return plain >= 4 && oddities >= 6 && odd + oddities >= minimumScore;
+  });
+  return last < 0 ? undefined : { start: tokens.starts[Math.max(0, last - windowSize + 1)]!, end: tokens.ends[last]! };
 }

@@ -7,6 +7,7 @@
  * markup), and it ignores links, e-mail addresses, HTML entities, `<Tag>` placeholders and Markdown escapes.
  */
 import type { SuffixSpan } from './adversarial-suffix.js';
+import { bracketColumns, findWindow, unpairedIn } from './token-window.js';
 
 const windowSize = 16;
 const minimumScore = 14;
@@ -286,39 +287,7 @@ export function findWordSalad(text: string): SuffixSpan | undefined {
 
 /** Slides the window over the line's tokens with running sums. */
 function scanLine(tokens: LineTokens): SuffixSpan | undefined {
-  let plain = 0;
-  let odd = 0;
-  let oddity = 0;
-  let round = 0;
-  let square = 0;
-  let curly = 0;
-  let backticks = 0;
-  let quotes = 0;
-  for (let last = 0; last < tokens.count; last++) {
-    plain += tokens.plain[last]!;
-    odd += tokens.odd[last]!;
-    oddity += tokens.oddity[last]!;
-    round += tokens.round[last]!;
-    square += tokens.square[last]!;
-    curly += tokens.curly[last]!;
-    backticks += tokens.backticks[last]!;
-    quotes += tokens.quotes[last]!;
-    const leaving = last - windowSize;
-    if (leaving >= 0) {
-      plain -= tokens.plain[leaving]!;
-      odd -= tokens.odd[leaving]!;
-      oddity -= tokens.oddity[leaving]!;
-      round -= tokens.round[leaving]!;
-      square -= tokens.square[leaving]!;
-      curly -= tokens.curly[leaving]!;
-      backticks -= tokens.backticks[leaving]!;
-      quotes -= tokens.quotes[leaving]!;
-    }
-    if (last < 7) continue;
-    const unpaired = Math.abs(round) + Math.abs(square) + Math.abs(curly) + (backticks % 2) + (quotes % 2);
-    if (plain >= 4 && odd + oddity + 2 * unpaired >= minimumScore) {
-      return { start: tokens.starts[Math.max(0, last - windowSize + 1)]!, end: tokens.ends[last]! };
-    }
-  }
-  return undefined;
+  const columns = [tokens.plain, tokens.odd, tokens.oddity, ...bracketColumns(tokens)];
+  const last = findWindow(tokens.count, windowSize, 8, columns, (sums) => sums[0]! >= 4 && sums[1]! + sums[2]! + 2 * unpairedIn(sums, 3) >= minimumScore);
+  return last < 0 ? undefined : { start: tokens.starts[Math.max(0, last - windowSize + 1)]!, end: tokens.ends[last]! };
 }
