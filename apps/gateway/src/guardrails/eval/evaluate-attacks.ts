@@ -55,16 +55,20 @@ function addHalfRows(rows: Array<Array<string | number>>, name: string, texts: r
   const inject = document ? injectionInDocument : injection;
   const split = splitHalves(texts, (text) => text);
   for (const { half, label } of halves) {
-    const part = split[half];
-    rows.push([
-      name,
-      label,
-      part.length,
-      formatFlagged(flaggedRate(part, inject)),
-      formatFlagged(flaggedRate(part, jailbreak)),
-      formatFlagged(flaggedRate(part, (text) => inject(text) || jailbreak(text))),
-    ]);
+    rows.push(rateRow(name, label, split[half], inject));
   }
+}
+
+/** One table row: a set's half, and the share of its texts each detector (and either) flags. */
+function rateRow(name: string, label: string, texts: string[], inject: (text: string) => boolean): Array<string | number> {
+  return [
+    name,
+    label,
+    texts.length,
+    formatFlagged(flaggedRate(texts, inject)),
+    formatFlagged(flaggedRate(texts, jailbreak)),
+    formatFlagged(flaggedRate(texts, (text) => inject(text) || jailbreak(text))),
+  ];
 }
 
 /**
@@ -91,15 +95,7 @@ export function evaluateAttackRecall(root: string): string {
     ['BIPIA code attacks inserted in code answers (third-party mode)', 'code'],
   ] as const) {
     for (const { half, label } of halves) {
-      const texts = insertAttacks(attacks[half].filter((attack) => attack.kind === kind), contexts[half]);
-      rows.push([
-        name,
-        label,
-        texts.length,
-        formatFlagged(flaggedRate(texts, injectionInDocument)),
-        formatFlagged(flaggedRate(texts, jailbreak)),
-        formatFlagged(flaggedRate(texts, (text) => injectionInDocument(text) || jailbreak(text))),
-      ]);
+      rows.push(rateRow(name, label, insertAttacks(attacks[half].filter((attack) => attack.kind === kind), contexts[half]), injectionInDocument));
     }
   }
   add('BIPIA attack instructions alone (third-party mode)', unique(bipia.attacks.map((attack) => attack.attack)), true);
